@@ -1,0 +1,4 @@
+"""Backbones."""
+from .sona_resnet import SONAResNet
+
+__all__ = ['SONAResNet']

@@ -1,0 +1,4 @@
+"""Heads."""
+from .dual_branch_head import DualBranchHead
+
+__all__ = ['DualBranchHead']

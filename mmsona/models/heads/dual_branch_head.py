@@ -1,0 +1,171 @@
+"""BFE's dual-branch head: a global and a local (DropBlock+) branch."""
+from typing import List, Optional, Sequence, Tuple, Union
+
+import torch
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import constant_init, kaiming_init, normal_init
+from mmpretrain.models.backbones.resnet import Bottleneck
+from mmpretrain.structures import DataSample
+from torch import Tensor, nn
+
+from mmsona.registry import MODELS
+
+__all__ = ['DualBranchHead']
+
+
+@MODELS.register_module()
+class DualBranchHead(BaseModule):
+    """Global and local branches on the trunk's last feature map (BFE).
+
+    - Global branch: global average pooling, 1x1 conv ``in -> global_dim`` +
+      BN + ReLU, then a linear classifier.
+    - Local branch: a ResNet bottleneck ``in -> in/4 -> in``, DropBlock+,
+      global max pooling, linear ``in -> local_dim`` + BN1d + ReLU, then a
+      linear classifier.
+
+    Training applies the triplet loss to both features and the
+    classification loss to both classifiers. The test feature is the
+    concatenation ``[global, local]`` (``global_dim + local_dim`` wide).
+
+    Args:
+        in_channels (int): Channels of the trunk's feature map.
+        num_classes (int): Number of training identities.
+        global_dim (int): Width of the global feature. Defaults to 512.
+        local_dim (int): Width of the local feature. Defaults to 1024.
+        dropblock (dict, optional): Config of the local branch's drop
+            layer; None disables it. Defaults to ``DropBlockPlus``.
+        triplet_loss (dict, optional): Metric loss on both features; None
+            disables it. Defaults to the soft-margin ``TripletLoss``.
+        cls_loss (dict, optional): Classification loss on both classifiers;
+            None disables it. Defaults to ``LabelSmoothLoss`` (0.1).
+        bnneck (bool): Put a BN1d between each feature and its classifier
+            (BNNeck); the test feature is then taken after the BN.
+            Defaults to False.
+        init_cfg (dict, optional): Initialisation config. Defaults to None.
+    """
+
+    def __init__(self,
+                 in_channels: int,
+                 num_classes: int,
+                 global_dim: int = 512,
+                 local_dim: int = 1024,
+                 dropblock: Optional[dict] = dict(type='DropBlockPlus'),
+                 triplet_loss: Optional[dict] = dict(type='TripletLoss'),
+                 cls_loss: Optional[dict] = dict(
+                     type='LabelSmoothLoss', label_smooth_val=0.1),
+                 bnneck: bool = False,
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if num_classes < 1:
+            raise ValueError(
+                f'num_classes={num_classes}: set it to the number of '
+                'training identities of the dataset.')
+        if triplet_loss is None and cls_loss is None:
+            raise ValueError('DualBranchHead needs at least one loss.')
+        self.in_channels = in_channels
+        self.num_classes = num_classes
+        self.global_dim = global_dim
+        self.local_dim = local_dim
+
+        self.global_reduce = nn.Sequential(
+            nn.Conv2d(in_channels, global_dim, 1, bias=False),
+            nn.BatchNorm2d(global_dim), nn.ReLU(inplace=True))
+        self.local_block = Bottleneck(
+            in_channels, in_channels, expansion=4)
+        self.dropblock = MODELS.build(dropblock) if dropblock else None
+        self.local_reduce = nn.Sequential(
+            nn.Linear(in_channels, local_dim, bias=False),
+            nn.BatchNorm1d(local_dim), nn.ReLU(inplace=True))
+        self.global_neck = nn.BatchNorm1d(global_dim) if bnneck else None
+        self.local_neck = nn.BatchNorm1d(local_dim) if bnneck else None
+        self.global_cls = nn.Linear(global_dim, num_classes)
+        self.local_cls = nn.Linear(local_dim, num_classes)
+        self.triplet_loss = MODELS.build(triplet_loss) if triplet_loss \
+            else None
+        self.cls_loss = MODELS.build(cls_loss) if cls_loss else None
+
+    def init_weights(self) -> None:
+        """Kaiming for the reductions, small normal for the classifiers."""
+        super().init_weights()
+        if self.init_cfg is not None:
+            return
+        kaiming_init(self.global_reduce[0], mode='fan_out')
+        kaiming_init(self.local_reduce[0], mode='fan_out')
+        for cls in (self.global_cls, self.local_cls):
+            normal_init(cls, std=0.001, bias=0.0)
+        for neck in (self.global_neck, self.local_neck):
+            if neck is not None:
+                constant_init(neck, 1.0, bias=0.0)
+
+    @property
+    def feature_dim(self) -> int:
+        """Width of the test feature."""
+        return self.global_dim + self.local_dim
+
+    def branch_features(self, feats: Union[Tensor, Sequence[Tensor]]
+                        ) -> Tuple[Tensor, Tensor]:
+        """The global and local features before any BNNeck.
+
+        Args:
+            feats (Tensor | Sequence[Tensor]): Trunk output; the last map is
+                used.
+
+        Returns:
+            tuple[Tensor, Tensor]: B x global_dim and B x local_dim.
+        """
+        x = feats[-1] if isinstance(feats, (tuple, list)) else feats
+        glob = self.global_reduce(x.mean(dim=(2, 3), keepdim=True))
+        glob = glob.flatten(1)
+        local = self.local_block(x)
+        if self.dropblock is not None:
+            local = self.dropblock(local)
+        local = self.local_reduce(local.amax(dim=(2, 3)))
+        return glob, local
+
+    def _necked(self, glob: Tensor, local: Tensor) -> Tuple[Tensor, Tensor]:
+        if self.global_neck is None:
+            return glob, local
+        return self.global_neck(glob), self.local_neck(local)
+
+    def forward(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tensor:
+        """The test feature ``[global, local]``.
+
+        Args:
+            feats (Tensor | Sequence[Tensor]): Trunk output.
+
+        Returns:
+            Tensor: B x (global_dim + local_dim).
+        """
+        return torch.cat(self._necked(*self.branch_features(feats)), dim=1)
+
+    def loss(self, feats: Union[Tensor, Sequence[Tensor]],
+             data_samples: List[DataSample]) -> dict:
+        """Losses of both branches.
+
+        Args:
+            feats (Tensor | Sequence[Tensor]): Trunk output.
+            data_samples (list[DataSample]): Samples with ``gt_label``.
+
+        Returns:
+            dict: ``loss_{global,local}_{triplet,cls}`` and the top-1
+            training accuracy of each classifier.
+        """
+        labels = torch.cat([ds.gt_label for ds in data_samples]).to(
+            feats[-1].device if isinstance(feats, (tuple, list)) else
+            feats.device)
+        glob, local = self.branch_features(feats)
+        cls_in = self._necked(glob, local)
+        losses = dict()
+        for name, feat, neck_feat, cls in (
+                ('global', glob, cls_in[0], self.global_cls),
+                ('local', local, cls_in[1], self.local_cls)):
+            if self.triplet_loss is not None:
+                losses[f'loss_{name}_triplet'] = self.triplet_loss(
+                    feat, labels)
+            logits = cls(neck_feat)
+            if self.cls_loss is not None:
+                losses[f'loss_{name}_cls'] = self.cls_loss(logits, labels)
+            with torch.no_grad():
+                acc = (logits.argmax(dim=1) == labels).float().mean()
+            losses[f'acc_{name}'] = acc * 100.0
+        return losses

@@ -1,0 +1,140 @@
+"""Second-order non-local attention (SONA)."""
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from mmcv.cnn import build_norm_layer
+from mmengine.model import BaseModule
+from mmengine.model.weight_init import constant_init, kaiming_init
+from torch import Tensor, nn
+
+from mmsona.registry import MODELS
+
+__all__ = ['SONA']
+
+
+@MODELS.register_module()
+class SONA(BaseModule):
+    """Second-order non-local attention block.
+
+    For an input ``X`` (B x C x H x W, N = H*W positions) with reduced width
+    ``c' = C / reduction``:
+
+    1. ``theta = W_theta X`` and ``g = W_g X``, 1x1 convolutions, N x c'.
+    2. Covariance attention over positions,
+       ``Sigma = theta Ibar theta^T`` with
+       ``Ibar = (I - 1 1^T / c') / c'``; computed as
+       ``theta_c theta_c^T / c'`` where ``theta_c`` is ``theta`` centred over
+       its channels (the N x N centring product is never built).
+    3. Rows normalised by softmax (``normalize='softmax'``) or divided by N
+       (``normalize='scale'``), giving ``A``.
+    4. ``Y = A g``; ``Z = BN(W_z Y) + X``. The BN's weight and bias start at
+       zero so the block starts as the identity.
+
+    The softmax path is one ``scaled_dot_product_attention`` call; the
+    ``'scale'`` path multiplies in the order ``theta_c (theta_c^T g)`` when
+    ``c' < N``, which never forms the N x N map.
+
+    It can be used as an MMCV plugin layer (``in_channels`` is passed by the
+    host network) or built directly.
+
+    Args:
+        in_channels (int): Channels C of the input.
+        reduction (int): Ratio C / c'. Defaults to 4.
+        normalize (str): ``'softmax'`` or ``'scale'``. Defaults to
+            ``'softmax'``.
+        use_bn_zero_init (bool): Start the output BN at zero so the block is
+            the identity at initialisation. Defaults to True.
+        norm_cfg (dict): Norm layer after ``W_z``. Defaults to BN.
+        init_cfg (dict, optional): Initialisation config. Defaults to None.
+    """
+
+    _abbr_ = 'sona'
+
+    def __init__(self,
+                 in_channels: int,
+                 reduction: int = 4,
+                 normalize: str = 'softmax',
+                 use_bn_zero_init: bool = True,
+                 norm_cfg: dict = dict(type='BN'),
+                 init_cfg: Optional[dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        if normalize not in ('softmax', 'scale'):
+            raise ValueError(
+                f"SONA normalize must be 'softmax' or 'scale', got "
+                f'{normalize!r}.')
+        if reduction < 1 or in_channels % reduction != 0:
+            raise ValueError(
+                f'SONA reduction={reduction} must be >= 1 and divide '
+                f'in_channels={in_channels}.')
+        self.in_channels = in_channels
+        self.reduction = reduction
+        self.inter_channels = in_channels // reduction
+        self.normalize = normalize
+        self.use_bn_zero_init = use_bn_zero_init
+        self.theta = nn.Conv2d(in_channels, self.inter_channels, 1)
+        self.g = nn.Conv2d(in_channels, self.inter_channels, 1)
+        self.out_conv = nn.Conv2d(
+            self.inter_channels, in_channels, 1, bias=False)
+        self.out_norm = build_norm_layer(norm_cfg, in_channels)[1]
+
+    def init_weights(self) -> None:
+        """Kaiming-initialise the embeddings; zero the output BN."""
+        super().init_weights()
+        if self.init_cfg is not None:
+            return
+        for conv in (self.theta, self.g, self.out_conv):
+            kaiming_init(conv, mode='fan_in', nonlinearity='linear')
+        if self.use_bn_zero_init:
+            constant_init(self.out_norm, 0.0, bias=0.0)
+
+    def _embed(self, x: Tensor) -> tuple:
+        """Centred theta and g embeddings, each B x N x c'."""
+        theta = self.theta(x).flatten(2).transpose(1, 2)
+        g = self.g(x).flatten(2).transpose(1, 2)
+        theta_c = theta - theta.mean(dim=2, keepdim=True)
+        return theta_c, g
+
+    def attention_map(self, x: Tensor) -> Tensor:
+        """The normalised second-order attention map ``A``.
+
+        Args:
+            x (Tensor): Input, B x C x H x W.
+
+        Returns:
+            Tensor: B x N x N; row ``i`` is the attention of position ``i``
+            (row-major over H x W) on every position.
+        """
+        theta_c, _ = self._embed(x)
+        sigma = theta_c @ theta_c.transpose(1, 2) / self.inter_channels
+        if self.normalize == 'softmax':
+            return sigma.softmax(dim=-1)
+        return sigma / sigma.shape[-1]
+
+    def _aggregate(self, theta_c: Tensor, g: Tensor) -> Tensor:
+        """``Y = A g`` for the configured normalisation, B x N x c'."""
+        c = self.inter_channels
+        if self.normalize == 'softmax':
+            y = F.scaled_dot_product_attention(
+                theta_c.unsqueeze(1), theta_c.unsqueeze(1), g.unsqueeze(1),
+                scale=1.0 / c)
+            return y.squeeze(1)
+        n = theta_c.shape[1]
+        if c < n:
+            return theta_c @ (theta_c.transpose(1, 2) @ g) / (c * n)
+        return (theta_c @ theta_c.transpose(1, 2)) @ g / (c * n)
+
+    def forward(self, x: Tensor) -> Tensor:
+        """Apply the attention block.
+
+        Args:
+            x (Tensor): Input, B x C x H x W.
+
+        Returns:
+            Tensor: Output of the same shape.
+        """
+        b, _, h, w = x.shape
+        theta_c, g = self._embed(x)
+        y = self._aggregate(theta_c, g)
+        y = y.transpose(1, 2).reshape(b, self.inter_channels, h, w)
+        return x + self.out_norm(self.out_conv(y))

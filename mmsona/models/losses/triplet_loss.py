@@ -1,0 +1,80 @@
+"""Batch-hard triplet loss."""
+from typing import Optional
+
+import torch
+import torch.nn.functional as F
+from torch import Tensor, nn
+
+from mmsona.registry import MODELS
+
+__all__ = ['TripletLoss', 'pairwise_euclidean']
+
+
+def pairwise_euclidean(feats: Tensor) -> Tensor:
+    """Euclidean distances between all rows, with a finite gradient at 0.
+
+    Args:
+        feats (Tensor): B x D features.
+
+    Returns:
+        Tensor: B x B distances.
+    """
+    sq = feats.pow(2).sum(dim=1)
+    d2 = sq[:, None] + sq[None, :] - 2.0 * feats @ feats.t()
+    return d2.clamp(min=1e-12).sqrt()
+
+
+@MODELS.register_module()
+class TripletLoss(nn.Module):
+    """Batch-hard triplet loss (Hermans et al., 2017).
+
+    For every anchor, the hardest positive (farthest same-identity sample)
+    and the hardest negative (closest other-identity sample) in the batch.
+    With ``margin=None`` the soft margin ``log(1 + exp(d_ap - d_an))`` is
+    used, otherwise ``max(0, d_ap - d_an + margin)``. Anchors without a
+    negative in the batch contribute nothing.
+
+    Args:
+        margin (float, optional): Hard margin, or None for the soft margin.
+            Defaults to None.
+        normalize_feature (bool): L2-normalise features first.
+            Defaults to False.
+        loss_weight (float): Weight of the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 margin: Optional[float] = None,
+                 normalize_feature: bool = False,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        self.margin = margin
+        self.normalize_feature = normalize_feature
+        self.loss_weight = loss_weight
+
+    def forward(self, feats: Tensor, labels: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            feats (Tensor): B x D features.
+            labels (Tensor): B identity labels.
+
+        Returns:
+            Tensor: Scalar loss.
+        """
+        if self.normalize_feature:
+            feats = F.normalize(feats, dim=1)
+        if feats.dtype in (torch.float16, torch.bfloat16):
+            feats = feats.float()  # distances need the precision
+        dist = pairwise_euclidean(feats)
+        same = labels[:, None] == labels[None, :]
+        d_ap = dist.masked_fill(~same, float('-inf')).amax(dim=1)
+        d_an = dist.masked_fill(same, float('inf')).amin(dim=1)
+        has_neg = torch.isfinite(d_an)
+        if not bool(has_neg.any()):
+            return dist.sum() * 0.0
+        diff = d_ap[has_neg] - d_an[has_neg]
+        if self.margin is None:
+            loss = F.softplus(diff)
+        else:
+            loss = F.relu(diff + self.margin)
+        return self.loss_weight * loss.mean()

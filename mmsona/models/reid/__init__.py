@@ -1,0 +1,4 @@
+"""Re-identification models."""
+from .reid_net import ReIDNet
+
+__all__ = ['ReIDNet']

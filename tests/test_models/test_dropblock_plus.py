@@ -1,0 +1,67 @@
+"""DropBlock+ drops one batch-shared block in training only."""
+import pytest
+import torch
+
+from mmsona.models import DropBlockPlus
+
+
+def zero_box(mask: torch.Tensor) -> tuple:
+    """Rows and columns that contain a zero."""
+    rows = (mask == 0).any(dim=1).nonzero().flatten()
+    cols = (mask == 0).any(dim=0).nonzero().flatten()
+    return rows, cols
+
+
+def test_one_rectangle_shared_by_batch_and_channels():
+    torch.manual_seed(0)
+    layer = DropBlockPlus(h_range=(0.2, 0.5), w_range=(0.5, 1.0)).train()
+    x = torch.rand(4, 3, 12, 8) + 1.0  # no zeros of its own
+    y = layer(x)
+    mask = (y / x)[0, 0]
+    assert torch.equal((y / x), mask.expand_as(x))  # same for all
+    rows, cols = zero_box(mask)
+    # The zeros form exactly one contiguous rectangle.
+    assert rows.numel() > 0 and cols.numel() > 0
+    assert rows.max() - rows.min() + 1 == rows.numel()
+    assert cols.max() - cols.min() + 1 == cols.numel()
+    assert int((mask == 0).sum()) == rows.numel() * cols.numel()
+    assert 2 <= rows.numel() <= 6 and 4 <= cols.numel() <= 8
+    # Kept values are not rescaled.
+    assert set(mask.unique().tolist()) == {0.0, 1.0}
+
+
+def test_fixed_ranges_reproduce_batch_dropblock():
+    torch.manual_seed(1)
+    layer = DropBlockPlus(h_range=(0.33, 0.33), w_range=(1.0, 1.0)).train()
+    for _ in range(20):
+        mask = layer(torch.ones(2, 1, 24, 8))[0, 0]
+        rows, cols = zero_box(mask)
+        assert rows.numel() == round(0.33 * 24) and cols.numel() == 8
+
+
+def test_block_sizes_vary_within_range():
+    torch.manual_seed(2)
+    layer = DropBlockPlus(h_range=(0.1, 0.5)).train()
+    heights = {
+        zero_box(layer(torch.ones(1, 1, 40, 10))[0, 0])[0].numel()
+        for _ in range(50)
+    }
+    assert len(heights) > 5 and min(heights) >= 4 and max(heights) <= 20
+
+
+def test_identity_in_eval_and_deterministic_under_seed():
+    layer = DropBlockPlus()
+    x = torch.rand(2, 4, 10, 6)
+    assert torch.equal(layer.eval()(x), x)
+    layer.train()
+    torch.manual_seed(5)
+    a = layer(x)
+    torch.manual_seed(5)
+    assert torch.equal(layer(x), a)
+
+
+def test_invalid_ranges_are_rejected():
+    with pytest.raises(ValueError, match='h_range'):
+        DropBlockPlus(h_range=(0.6, 0.3))
+    with pytest.raises(ValueError, match='w_range'):
+        DropBlockPlus(w_range=(0.0, 1.0))

@@ -1,0 +1,158 @@
+"""SONA against a naive float64 implementation of the paper's formula."""
+import pytest
+import torch
+from mmsona.models import SONA
+from mmsona.registry import MODELS
+
+
+def naive_sona(block: SONA, x: torch.Tensor) -> torch.Tensor:
+    """Loop-by-loop SONA with an explicit centring matrix Ibar."""
+    b, c, h, w = x.shape
+    n = h * w
+    cp = block.inter_channels
+    ibar = (torch.eye(cp, dtype=x.dtype) -
+            torch.ones(cp, cp, dtype=x.dtype) / cp) / cp
+    wt = block.theta.weight.reshape(cp, c)
+    bt = block.theta.bias
+    wg = block.g.weight.reshape(cp, c)
+    bg = block.g.bias
+    wz = block.out_conv.weight.reshape(c, cp)
+    out = torch.empty_like(x)
+    for k in range(b):
+        pos = x[k].reshape(c, n).t()  # N x C
+        theta = torch.stack([wt @ pos[i] + bt for i in range(n)])
+        g = torch.stack([wg @ pos[i] + bg for i in range(n)])
+        sigma = torch.empty(n, n, dtype=x.dtype)
+        for i in range(n):
+            for j in range(n):
+                sigma[i, j] = theta[i] @ ibar @ theta[j]
+        if block.normalize == 'softmax':
+            att = torch.empty_like(sigma)
+            for i in range(n):
+                e = torch.exp(sigma[i] - sigma[i].max())
+                att[i] = e / e.sum()
+        else:
+            att = sigma / n
+        y = torch.stack([sum(att[i, j] * g[j] for j in range(n))
+                         for i in range(n)])  # N x c'
+        z = torch.stack([wz @ y[i] for i in range(n)]).t().reshape(c, h, w)
+        bn = block.out_norm
+        z = (z - bn.running_mean[:, None, None]) / torch.sqrt(
+            bn.running_var[:, None, None] + bn.eps)
+        z = z * bn.weight[:, None, None] + bn.bias[:, None, None]
+        out[k] = x[k] + z
+    return out
+
+
+def randomised_block(channels: int, reduction: int, normalize: str) -> SONA:
+    """A float64 SONA in eval mode with non-trivial output weights."""
+    torch.manual_seed(channels + reduction)
+    block = SONA(channels, reduction=reduction, normalize=normalize).double()
+    block.init_weights()
+    with torch.no_grad():
+        block.out_norm.weight.uniform_(0.5, 1.5)
+        block.out_norm.bias.uniform_(-0.5, 0.5)
+        block.out_norm.running_mean.uniform_(-0.2, 0.2)
+        block.out_norm.running_var.uniform_(0.5, 2.0)
+    return block.eval()
+
+
+@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
+@pytest.mark.parametrize('shape,reduction', [((2, 8, 3, 4), 4),
+                                             ((1, 6, 5, 2), 2),
+                                             ((2, 16, 2, 2), 8),
+                                             ((1, 4, 4, 5), 1)])
+def test_sona_matches_naive_reference(normalize, shape, reduction):
+    block = randomised_block(shape[1], reduction, normalize)
+    x = torch.randn(*shape, dtype=torch.float64)
+    with torch.no_grad():
+        fast = block(x)
+        ref = naive_sona(block, x)
+    assert torch.allclose(fast, ref, atol=1e-10, rtol=0)
+
+
+@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
+def test_attention_map_rows(normalize):
+    block = randomised_block(8, 2, normalize)
+    x = torch.randn(2, 8, 3, 3, dtype=torch.float64)
+    att = block.attention_map(x)
+    assert att.shape == (2, 9, 9)
+    if normalize == 'softmax':
+        assert torch.allclose(att.sum(-1), torch.ones(2, 9, dtype=att.dtype))
+        assert bool((att > 0).all())
+    # Covariance attention is symmetric before row normalisation.
+    sigma = att * 9 if normalize == 'scale' else None
+    if sigma is not None:
+        assert torch.allclose(sigma, sigma.transpose(1, 2))
+
+
+@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
+def test_sona_gradcheck(normalize):
+    block = randomised_block(4, 2, normalize)
+    x = torch.randn(1, 4, 2, 3, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(block, (x, ), eps=1e-6, atol=1e-6)
+
+
+def test_sona_is_identity_at_initialisation():
+    block = SONA(16)
+    block.init_weights()
+    x = torch.randn(2, 16, 4, 3)
+    block.train()
+    assert torch.equal(block(x), x)
+    block.eval()
+    assert torch.equal(block(x), x)
+
+
+def test_sona_is_permutation_equivariant_and_non_local():
+    block = randomised_block(8, 2, 'softmax')
+    x = torch.randn(1, 8, 4, 4, dtype=torch.float64)
+    perm = torch.randperm(16)
+    with torch.no_grad():
+        y = block(x).flatten(2)
+        y_perm = block(x.flatten(2)[:, :, perm].reshape(1, 8, 4, 4))
+    assert torch.allclose(y[:, :, perm], y_perm.flatten(2), atol=1e-12)
+    # Changing the top-left position changes the bottom-right output.
+    x2 = x.clone()
+    x2[0, :, 0, 0] += 3.0
+    with torch.no_grad():
+        diff = (block(x2) - block(x))[0, :, 3, 3].abs().max()
+    assert diff > 1e-6
+
+
+def test_sona_builds_from_registry_and_as_mmcv_plugin():
+    block = MODELS.build(dict(type='mmsona.SONA', in_channels=32))
+    assert isinstance(block, SONA) and block.inter_channels == 8
+    from mmcv.cnn import build_plugin_layer
+    name, layer = build_plugin_layer(
+        dict(type='SONA', reduction=2), postfix='_1', in_channels=16)
+    assert name == 'sona_1' and isinstance(layer, SONA)
+    assert layer.inter_channels == 8
+
+
+def test_sona_rejects_bad_arguments():
+    with pytest.raises(ValueError, match='normalize'):
+        SONA(8, normalize='sum')
+    with pytest.raises(ValueError, match='divide'):
+        SONA(6, reduction=4)
+
+
+def test_sona_module_is_cheap_in_scale_mode():
+    """The 'scale' path never forms N x N when c' < N."""
+    block = randomised_block(8, 4, 'scale')
+    calls = []
+    orig = torch.Tensor.__matmul__
+
+    def spy(a, b):
+        out = orig(a, b)
+        calls.append(tuple(out.shape))
+        return out
+
+    x = torch.randn(1, 8, 6, 6, dtype=torch.float64)
+    torch.Tensor.__matmul__ = spy
+    try:
+        with torch.no_grad():
+            block(x)
+    finally:
+        torch.Tensor.__matmul__ = orig
+    assert calls, 'the scale path should use matrix products'
+    assert (36, 36) not in [shape[-2:] for shape in calls]
