@@ -17,11 +17,12 @@ def pairwise_euclidean(feats: Tensor) -> Tensor:
         feats (Tensor): B x D features.
 
     Returns:
-        Tensor: B x B distances.
+        Tensor: B x B distances, exactly 0 on the diagonal.
     """
     sq = feats.pow(2).sum(dim=1)
     d2 = sq[:, None] + sq[None, :] - 2.0 * feats @ feats.t()
-    return d2.clamp(min=1e-12).sqrt()
+    eye = torch.eye(feats.shape[0], dtype=torch.bool, device=feats.device)
+    return d2.clamp(min=1e-12).sqrt().masked_fill(eye, 0.0)
 
 
 @MODELS.register_module()
