@@ -1,6 +1,7 @@
 """SONA against a naive float64 implementation of the paper's formula."""
 import pytest
 import torch
+
 from mmsona.models import SONA
 from mmsona.registry import MODELS
 
@@ -33,12 +34,13 @@ def naive_sona(block: SONA, x: torch.Tensor) -> torch.Tensor:
                 att[i] = e / e.sum()
         else:
             att = sigma / n
-        y = torch.stack([sum(att[i, j] * g[j] for j in range(n))
-                         for i in range(n)])  # N x c'
+        y = torch.stack([
+            sum(att[i, j] * g[j] for j in range(n)) for i in range(n)
+        ])  # N x c'
         z = torch.stack([wz @ y[i] for i in range(n)]).t().reshape(c, h, w)
         bn = block.out_norm
-        z = (z - bn.running_mean[:, None, None]) / torch.sqrt(
-            bn.running_var[:, None, None] + bn.eps)
+        z = (z - bn.running_mean[:, None, None]
+             ) / torch.sqrt(bn.running_var[:, None, None] + bn.eps)
         z = z * bn.weight[:, None, None] + bn.bias[:, None, None]
         out[k] = x[k] + z
     return out

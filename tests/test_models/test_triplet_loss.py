@@ -14,15 +14,16 @@ def brute_force_triplet(feats, labels, margin):
     for a in range(n):
         pos, neg = [], []
         for j in range(n):
-            d = math.sqrt(sum((float(feats[a, k]) - float(feats[j, k]))**2
-                              for k in range(feats.shape[1])))
+            d = math.sqrt(
+                sum((float(feats[a, k]) - float(feats[j, k]))**2
+                    for k in range(feats.shape[1])))
             (pos if labels[j] == labels[a] else neg).append(d)
         if not neg:
             continue
         diff = max(pos) - min(neg)
         losses.append(
-            math.log1p(math.exp(diff)) if margin is None else max(
-                0.0, diff + margin))
+            math.log1p(math.exp(diff)) if margin is
+            None else max(0.0, diff + margin))
     return sum(losses) / len(losses)
 
 

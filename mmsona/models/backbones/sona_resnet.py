@@ -6,6 +6,7 @@ from mmpretrain.models.backbones import ResNet
 from torch import Tensor
 
 from mmsona.registry import MODELS
+from ..utils import build_model_in_scope
 
 __all__ = ['SONAResNet']
 
@@ -51,8 +52,8 @@ class SONAResNet(ResNet):
         self.sona_layers = ModuleDict()
         for stage in sona_stages:
             channels = self.stage_channels(stage)
-            self.sona_layers[str(stage)] = MODELS.build(
-                dict(sona_cfg, in_channels=channels))
+            self.sona_layers[str(stage)] = build_model_in_scope(
+                sona_cfg, in_channels=channels)
 
     def stage_channels(self, stage: int) -> int:
         """Output channels of a stage (0-based).

@@ -9,6 +9,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from mmsona.registry import MODELS
+from ..utils import build_model_in_scope
 
 __all__ = ['DualBranchHead']
 
@@ -70,9 +71,8 @@ class DualBranchHead(BaseModule):
         self.global_reduce = nn.Sequential(
             nn.Conv2d(in_channels, global_dim, 1, bias=False),
             nn.BatchNorm2d(global_dim), nn.ReLU(inplace=True))
-        self.local_block = Bottleneck(
-            in_channels, in_channels, expansion=4)
-        self.dropblock = MODELS.build(dropblock) if dropblock else None
+        self.local_block = Bottleneck(in_channels, in_channels, expansion=4)
+        self.dropblock = build_model_in_scope(dropblock) if dropblock else None
         self.local_reduce = nn.Sequential(
             nn.Linear(in_channels, local_dim, bias=False),
             nn.BatchNorm1d(local_dim), nn.ReLU(inplace=True))
@@ -80,9 +80,9 @@ class DualBranchHead(BaseModule):
         self.local_neck = nn.BatchNorm1d(local_dim) if bnneck else None
         self.global_cls = nn.Linear(global_dim, num_classes)
         self.local_cls = nn.Linear(local_dim, num_classes)
-        self.triplet_loss = MODELS.build(triplet_loss) if triplet_loss \
-            else None
-        self.cls_loss = MODELS.build(cls_loss) if cls_loss else None
+        self.triplet_loss = build_model_in_scope(
+            triplet_loss) if triplet_loss else None
+        self.cls_loss = build_model_in_scope(cls_loss) if cls_loss else None
 
     def init_weights(self) -> None:
         """Kaiming for the reductions, small normal for the classifiers."""
@@ -150,15 +150,17 @@ class DualBranchHead(BaseModule):
             dict: ``loss_{global,local}_{triplet,cls}`` and the top-1
             training accuracy of each classifier.
         """
-        labels = torch.cat([ds.gt_label for ds in data_samples]).to(
-            feats[-1].device if isinstance(feats, (tuple, list)) else
-            feats.device)
+        labels = torch.cat([
+            ds.gt_label for ds in data_samples
+        ]).to(feats[-1].device if isinstance(feats, (tuple,
+                                                     list)) else feats.device)
         glob, local = self.branch_features(feats)
         cls_in = self._necked(glob, local)
         losses = dict()
-        for name, feat, neck_feat, cls in (
-                ('global', glob, cls_in[0], self.global_cls),
-                ('local', local, cls_in[1], self.local_cls)):
+        for name, feat, neck_feat, cls in (('global', glob, cls_in[0],
+                                            self.global_cls),
+                                           ('local', local, cls_in[1],
+                                            self.local_cls)):
             if self.triplet_loss is not None:
                 losses[f'loss_{name}_triplet'] = self.triplet_loss(
                     feat, labels)

@@ -38,9 +38,11 @@ class DropBlockPlus(nn.Module):
             Defaults to (1.0, 1.0).
     """
 
-    def __init__(self,
-                 h_range: Sequence[float] = (0.1, 0.5),
-                 w_range: Sequence[float] = (1.0, 1.0)) -> None:
+    def __init__(
+        self,
+        h_range: Sequence[float] = (0.1, 0.5),
+        w_range: Sequence[float] = (1.0, 1.0)
+    ) -> None:
         super().__init__()
         self.h_range = _check_range('h_range', h_range)
         self.w_range = _check_range('w_range', w_range)

@@ -1,7 +1,6 @@
 """Second-order non-local attention (SONA)."""
 from typing import Optional
 
-import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
@@ -116,7 +115,9 @@ class SONA(BaseModule):
         c = self.inter_channels
         if self.normalize == 'softmax':
             y = F.scaled_dot_product_attention(
-                theta_c.unsqueeze(1), theta_c.unsqueeze(1), g.unsqueeze(1),
+                theta_c.unsqueeze(1),
+                theta_c.unsqueeze(1),
+                g.unsqueeze(1),
                 scale=1.0 / c)
             return y.squeeze(1)
         n = theta_c.shape[1]

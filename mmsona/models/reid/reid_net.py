@@ -7,6 +7,7 @@ from mmpretrain.structures import DataSample
 from torch import Tensor, nn
 
 from mmsona.registry import MODELS
+from ..utils import build_model_in_scope
 
 __all__ = ['ReIDNet']
 
@@ -44,12 +45,12 @@ class ReIDNet(BaseModel):
                 std=[58.395, 57.12, 57.375],
                 to_rgb=True)
         if isinstance(data_preprocessor, dict):
-            data_preprocessor = MODELS.build(data_preprocessor)
+            data_preprocessor = build_model_in_scope(data_preprocessor)
         super().__init__(
             data_preprocessor=data_preprocessor, init_cfg=init_cfg)
-        self.backbone = MODELS.build(backbone)
-        self.neck = MODELS.build(neck) if neck else None
-        self.head = MODELS.build(head)
+        self.backbone = build_model_in_scope(backbone)
+        self.neck = build_model_in_scope(neck) if neck else None
+        self.head = build_model_in_scope(head)
         self.test_flip = test_flip
 
     def extract_feat(self, inputs: Tensor) -> tuple:

@@ -1,0 +1,39 @@
+# mmsona: `make demo` trains and evaluates SONA-Net on the synthetic
+# benchmark on the CPU; `make test` runs the test suite.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mmsona-installed
+LINT_PATHS := mmsona configs tools tests projects setup.py
+
+DEMO_CONFIG ?= configs/sona/sona_r18_synthetic.py
+DEMO_WORK_DIR ?= work_dirs/sona_r18_synthetic
+DEMO_DATA ?= data/synthetic_reid
+
+.PHONY: install demo test lint clean
+
+$(STAMP): setup.py setup.cfg pyproject.toml requirements/*.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet 'setuptools>=77,<82' wheel
+	$(PY) -m pip install --quiet -e '.[tests,deploy]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) tools/misc/make_synthetic_reid.py --out $(DEMO_DATA) --size demo --seed 0
+	$(PY) tools/train.py $(DEMO_CONFIG) --work-dir $(DEMO_WORK_DIR)
+	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
+		--work-dir $(DEMO_WORK_DIR)/test --show-dir vis
+	$(PY) tools/misc/demo_summary.py $(DEMO_WORK_DIR)
+
+test: $(STAMP)
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(PY) -m flake8 $(LINT_PATHS)
+	$(PY) -m isort --check-only --diff $(LINT_PATHS)
+	$(PY) -m yapf --diff --recursive $(LINT_PATHS)
+
+clean:
+	rm -rf work_dirs build *.egg-info mmsona/.mim

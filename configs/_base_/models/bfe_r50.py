@@ -1,0 +1,7 @@
+# BFE baseline: stride-16 ResNet-50, fixed Batch DropBlock, no SONA.
+_base_ = './sona_r50.py'
+
+model = dict(
+    backbone=dict(
+        strides=(1, 2, 2, 1), dilations=(1, 1, 1, 1), sona_stages=()),
+    head=dict(dropblock=dict(h_range=(0.33, 0.33), w_range=(1.0, 1.0))))

@@ -1,0 +1,4 @@
+"""Parameter schedulers."""
+from .step_warmup_lr import StepWarmupLR, StepWarmupParamScheduler
+
+__all__ = ['StepWarmupLR', 'StepWarmupParamScheduler']

@@ -1,0 +1,4 @@
+"""Model utilities."""
+from .scoped_build import build_model_in_scope
+
+__all__ = ['build_model_in_scope']

@@ -1,0 +1,121 @@
+"""Train a re-ID model with the MMEngine Runner.
+
+Example:
+    python tools/train.py configs/sona/sona_r18_synthetic.py
+    tools/dist_train.sh configs/sona/sona_r50_market.py 4
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+import torch
+from mmengine.config import Config, DictAction
+from mmengine.runner import Runner
+
+from mmsona.utils import register_all_modules, setup_cpu_distributed
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    """Command-line arguments (the OpenMMLab ``tools/train.py`` set)."""
+    parser = argparse.ArgumentParser(
+        description='Train a person re-identification model.')
+    parser.add_argument('config', help='path of the training config file')
+    parser.add_argument(
+        '--work-dir',
+        help='folder for logs and checkpoints '
+        '(default: ./work_dirs/<config name>)')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from a checkpoint path, or from the latest checkpoint '
+        'in the work dir when given without a value (or "auto")')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (CUDA only)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='do not evaluate checkpoints during training')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the learning rate linearly with the total batch size '
+        '(auto_scale_lr.base_batch_size in the config)')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. '
+        'train_dataloader.batch_size=64 model.backbone.sona_stages="(1,)"')
+    parser.add_argument(
+        '--launcher',
+        choices=['none', 'pytorch', 'slurm', 'mpi'],
+        default='none',
+        help='job launcher for distributed training')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+    args = parser.parse_args(argv)
+    if 'LOCAL_RANK' not in os.environ:
+        os.environ['LOCAL_RANK'] = str(args.local_rank)
+    return args
+
+
+def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
+    """Apply the command-line options to the config.
+
+    Args:
+        cfg (Config): The loaded config.
+        args (argparse.Namespace): Parsed arguments.
+
+    Returns:
+        Config: The updated config.
+    """
+    cfg.launcher = args.launcher
+    if args.work_dir is not None:
+        cfg.work_dir = args.work_dir
+    elif cfg.get('work_dir') is None:
+        cfg.work_dir = osp.join('./work_dirs',
+                                osp.splitext(osp.basename(args.config))[0])
+    if args.amp:
+        if not torch.cuda.is_available():
+            raise SystemExit(
+                '--amp needs a CUDA GPU (MMEngine\'s AmpOptimWrapper); none '
+                'is available. Train without --amp on the CPU.')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.no_validate:
+        cfg.val_cfg = None
+        cfg.val_dataloader = None
+        cfg.val_evaluator = None
+        cfg.default_hooks.checkpoint.pop('save_best', None)
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+    return cfg
+
+
+def main(argv=None) -> None:
+    """Train from the command line."""
+    args = parse_args(argv)
+    if not osp.isfile(args.config):
+        raise SystemExit(f'Config file {args.config!r} does not exist.')
+    register_all_modules(init_default_scope=False)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options is not None:
+        cfg.merge_from_dict(args.cfg_options)
+    cfg = merge_args(cfg, args)
+    setup_cpu_distributed(cfg)
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+
+
+if __name__ == '__main__':
+    sys.exit(main())
