@@ -1,0 +1,7 @@
+# BFE baseline on duke.
+_base_ = [
+    '../_base_/models/bfe_r50.py', '../_base_/datasets/dukemtmcreid.py',
+    '../_base_/schedules/adam_400e.py', '../_base_/default_runtime.py'
+]
+
+model = dict(head=dict(num_classes=702))

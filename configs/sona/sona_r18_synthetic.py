@@ -1,0 +1,49 @@
+# SONA-Net (SONA2+3 + DropBlock+) shrunk for 2 CPU cores: a ResNet-18 trunk
+# trained from scratch at 128 x 64 on the embedded synthetic benchmark.
+_base_ = './sona_r50_market.py'
+
+model = dict(
+    backbone=dict(depth=18, init_cfg=None),
+    head=dict(in_channels=512, num_classes=128))
+
+data_root = 'data/synthetic_reid'
+train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(64, 128)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomCrop', crop_size=(128, 64), padding=4),
+    dict(type='Cutout', shape=20, pad_val=0, prob=0.5),
+    dict(type='PackReIDInputs'),
+]
+test_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(64, 128)),
+    dict(type='PackReIDInputs'),
+]
+train_dataloader = dict(
+    batch_size=32,
+    num_workers=2,
+    dataset=dict(
+        type='SyntheticReID',
+        data_root=data_root,
+        size='demo',
+        seed=0,
+        pipeline=train_pipeline))
+val_dataloader = dict(
+    batch_size=64,
+    num_workers=2,
+    dataset=dict(
+        type='SyntheticReID',
+        data_root=data_root,
+        size='demo',
+        seed=0,
+        pipeline=test_pipeline))
+test_dataloader = val_dataloader
+
+optim_wrapper = dict(optimizer=dict(lr=1e-3))
+param_scheduler = [
+    dict(type='StepWarmupLR', start_factor=0.25, step_size=1, begin=0, end=4),
+    dict(type='MultiStepLR', milestones=[9], gamma=0.1, begin=0, end=12),
+]
+train_cfg = dict(max_epochs=12, val_interval=6)
+default_hooks = dict(logger=dict(interval=10), checkpoint=dict(interval=6))
