@@ -63,7 +63,8 @@ class MarketStyleDataset(BaseReIDDataset):
                     osp.isdir(osp.join(cand, d))
                     for d in self.SPLIT_DIRS.values()):
                 return cand
-        looked = ', '.join(repr(c) for c in self._root_candidates())
+        looked = ', '.join(
+            repr(osp.abspath(c)) for c in self._root_candidates())
         raise FileNotFoundError(
             f'{self.DATASET_NAME} not found: none of '
             f'{sorted(set(self.SPLIT_DIRS.values()))} is in {looked}.\n'

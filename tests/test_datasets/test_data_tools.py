@@ -1,0 +1,85 @@
+import importlib.util
+import os.path as osp
+
+import pytest
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def _tool(relpath):
+    path = osp.join(ROOT, relpath)
+    spec = importlib.util.spec_from_file_location(
+        osp.splitext(osp.basename(path))[0], path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _config(tmp_path, data_root, pipeline=()):
+    text = f'''
+default_scope = 'mmsona'
+pipeline = {list(pipeline)!r}
+train_dataloader = dict(
+    batch_size=4, num_workers=0,
+    sampler=dict(type='IdentitySampler', num_instances=2),
+    dataset=dict(type='Market1501', data_root={data_root!r},
+                 split='train', pipeline=pipeline))
+val_dataloader = dict(
+    batch_size=4, num_workers=0,
+    sampler=dict(type='DefaultSampler', shuffle=False),
+    dataset=dict(type='Market1501', data_root={data_root!r},
+                 split='test', pipeline=pipeline))
+test_dataloader = val_dataloader
+'''
+    path = tmp_path / 'cfg.py'
+    path.write_text(text)
+    return str(path)
+
+
+def test_dataset_stats_prints_splits_and_checks(tmp_path, market_root, capsys):
+    tool = _tool('tools/analysis_tools/dataset_stats.py')
+    cfg = _config(tmp_path, market_root)
+    assert tool.main([cfg]) == 0
+    out = capsys.readouterr()
+    lines = out.out.splitlines()
+    rows = {line.split()[1]: line.split() for line in lines[1:4]}
+    assert set(rows) == {'train', 'query', 'gallery'}
+    # ids, images, cams, distractors, junk
+    assert rows['train'][2:7] == ['3', '5', '4', '0', '1']
+    assert rows['query'][2:7] == ['2', '3', '3', '0', '0']
+    assert rows['gallery'][2:7] == ['2', '5', '4', '2', '2']
+    # The fake tree is far from the published Market1501 numbers.
+    assert 'DIFFERS' in out.out and 'different release' in out.err
+    assert tool.main([cfg, '--check']) == 1
+    assert tool.main([_config(tmp_path, str(tmp_path / 'none'))]) == 2
+    assert 'zheng-lab' in capsys.readouterr().err
+
+
+def test_benchmark_dataloader_reports_images_per_second(
+        tmp_path, market_root, capsys):
+    tool = _tool('tools/analysis_tools/benchmark_dataloader.py')
+    pipeline = [
+        dict(type='LoadReIDImage'),
+        dict(type='Resize', scale=(64, 128)),
+        dict(type='PackReIDInputs')
+    ]
+    cfg = _config(tmp_path, market_root, pipeline)
+    assert tool.main([cfg, '--workers', '0', '--batches', '3']) == 0
+    out = capsys.readouterr().out
+    assert 'num_workers=0 batch_size=4' in out and 'images/s' in out
+    with pytest.raises(SystemExit):
+        tool.parse_args([cfg, '--workers', '-1'])
+
+
+def test_make_synthetic_reid_cli(tmp_path, capsys):
+    tool = _tool('tools/misc/make_synthetic_reid.py')
+    out_dir = str(tmp_path / 'syn')
+    assert tool.main(['--out', out_dir, '--size', 'tiny',
+                      '--no-progress']) == 0
+    assert 'train 79 images of 12 ids' in capsys.readouterr().out
+    assert tool.main(['--out', out_dir, '--size', 'tiny']) == 0
+    assert 'already holds' in capsys.readouterr().out
+    (tmp_path / 'file').write_text('x')
+    assert tool.main(['--out', str(tmp_path / 'file'), '--size', 'tiny']) == 2
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--size', 'huge'])
