@@ -1,0 +1,15 @@
+"""Pure tensor code for re-ID evaluation."""
+from .distance import PairwiseDistance, compute_distance
+from .gallery_index import GalleryIndex
+from .match_ranks import positive_ranks
+from .query_expansion import query_expansion
+from .rank_metrics import (evaluate_distance_rows, evaluate_features,
+                           evaluate_rank)
+from .re_ranking import KReciprocalReRanker, re_ranking
+from .single_shot import SingleShotCMC
+
+__all__ = [
+    'compute_distance', 'PairwiseDistance', 'GalleryIndex', 'positive_ranks',
+    'evaluate_rank', 'evaluate_features', 'evaluate_distance_rows',
+    'SingleShotCMC', 're_ranking', 'KReciprocalReRanker', 'query_expansion'
+]

@@ -1,0 +1,209 @@
+"""Ranks of the true matches of a block of queries, without sorting rows."""
+from typing import Tuple
+
+import torch
+import torch.nn.functional as F
+
+from .gallery_index import GalleryIndex
+
+__all__ = ['positive_ranks']
+
+#: Histogram bins per row used when many items precede the last match.
+NUM_BINS = 4096
+#: Above this fraction of candidates per block, bin them first.
+DENSE_FRACTION = 0.08
+
+
+class _Positives:
+    """The valid matches of a block, per row, in ranked order."""
+
+    def __init__(self, dist: torch.Tensor, gidx: torch.Tensor,
+                 positive: torch.Tensor) -> None:
+        self.num_pos = positive.sum(1)
+        width = int(self.num_pos.max())
+        group_dist = dist.gather(1, gidx)
+        order = torch.sort(group_dist, dim=1, stable=True).indices
+        is_pad = (~positive.gather(1, order)).to(torch.int8)
+        order = order.gather(1,
+                             torch.sort(is_pad, dim=1,
+                                        stable=True).indices)[:, :width]
+        #: ``(B, P)`` distances and gallery indices, sorted by (distance,
+        #: index) along each row; ``valid`` marks real entries.
+        self.dist = group_dist.gather(1, order)
+        self.gidx = gidx.gather(1, order)
+        self.valid = torch.arange(
+            width, device=dist.device) < self.num_pos.unsqueeze(1)
+
+
+def _count_preceding(rows: torch.Tensor, cols: torch.Tensor,
+                     values: torch.Tensor, pos: _Positives,
+                     num_gallery: int) -> torch.Tensor:
+    """For every positive, count the given items that precede it.
+
+    Item ``(row, col)`` with distance ``value`` precedes positive ``i`` of
+    the same row iff ``(value, col) < (dist_i, gidx_i)``. Each item is
+    placed by one binary search among the sorted positives of all rows,
+    using integer keys ordered by (row, distance, gallery index); the
+    distance enters as its position among the distinct positive distances
+    (``2j + 1`` when equal to the j-th, ``2j`` when just below it), so every
+    comparison is exact whatever the float dtype.
+
+    Returns:
+        torch.Tensor: ``(B, P)`` int64 counts.
+    """
+    num_rows, width = pos.dist.shape
+    device = pos.dist.device
+    row_ids = torch.arange(num_rows, device=device)
+    thr_dist = pos.dist[pos.valid]
+    thr_row = row_ids.unsqueeze(1).expand(-1, width)[pos.valid]
+    levels = torch.unique(thr_dist)
+    span = 2 * levels.numel() + 2
+    if num_rows * span * num_gallery >= 2**62:
+        raise ValueError('Query block too large for exact ranking keys; '
+                         'use a smaller chunk_size.')
+    thr_key = (thr_row * span + 2 * torch.searchsorted(levels, thr_dist) +
+               1) * num_gallery + pos.gidx[pos.valid]
+    slot = torch.searchsorted(levels, values)
+    equal = levels[slot.clamp(max=levels.numel() - 1)] == values
+    key = (rows * span + 2 * slot + equal) * num_gallery + cols
+    del slot, equal
+    # Item c precedes the positives at sorted positions >= b(c), b(c) being
+    # the number of its row's positives with a key <= its own. Row r owns
+    # histogram bins [start_r + r, start_r + r + num_pos_r].
+    bins = torch.searchsorted(thr_key, key, right=True) + rows
+    del key
+    total = thr_key.numel() + num_rows
+    cumulative = F.pad(torch.bincount(bins, minlength=total).cumsum(0), (1, 0))
+    seg_start = F.pad(pos.num_pos.cumsum(0), (1, 0))[:-1] + row_ids
+    index = seg_start.unsqueeze(1) + 1 + torch.arange(width, device=device)
+    return cumulative[index.clamp_(
+        max=total)] - cumulative[seg_start].unsqueeze(1)
+
+
+def _flat_items(mask: torch.Tensor, dist: torch.Tensor
+                ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """Rows, columns and distances of the True entries of ``mask``."""
+    num_gallery = mask.shape[1]
+    flat = torch.nonzero(mask.view(-1)).squeeze(1)
+    rows = torch.div(flat, num_gallery, rounding_mode='floor')
+    return rows, flat - rows * num_gallery, dist.view(-1)[flat]
+
+
+def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
+                  ign_row: torch.Tensor,
+                  ign_col: torch.Tensor) -> torch.Tensor:
+    """Ranks when candidates are many: a per-row histogram does the bulk.
+
+    Each row's distances are mapped to bins ``0..NUM_BINS`` by a monotone
+    (non-decreasing) function whose resolution spans the row's positives:
+    bin 2 holds the nearest positive and bin ``NUM_BINS`` the farthest
+    (when they differ; otherwise the span starts at the row's smallest
+    distance). Nearer items saturate at bin 0, farther ones at
+    ``NUM_BINS + 1``, where excluded items are also moved; the latter never
+    precede a positive. An item in a lower bin than a positive precedes it;
+    the few items sharing a bin with some positive of their row are resolved
+    exactly by :func:`_count_preceding`.
+    """
+    num_rows, num_gallery = dist.shape
+    device = dist.device
+    top = NUM_BINS + 1
+    last = (pos.num_pos - 1).clamp(min=0).unsqueeze(1)
+    nearest, high = pos.dist[:, :1], pos.dist.gather(1, last)
+    spread = high - nearest
+    low = torch.where(spread > 0, nearest - spread * (2 / (NUM_BINS - 2)),
+                      dist.amin(1, keepdim=True))
+    scale = NUM_BINS / (high - low)
+    scale = torch.where(
+        torch.isfinite(scale) & (scale > 0), scale, torch.zeros_like(scale))
+    offset = -low * scale
+    finite = bool(torch.isfinite(low).all() & torch.isfinite(high).all())
+
+    def to_bins(values: torch.Tensor) -> torch.Tensor:
+        scaled = torch.addcmul(offset, values, scale)
+        if not finite:
+            scaled.nan_to_num_(nan=0.0, posinf=top, neginf=0.0)
+        return scaled.clamp_(0, top).int()
+
+    bins = to_bins(dist)
+    if gallery.junk.numel():
+        bins.index_fill_(1, gallery.junk, top)
+    bins[ign_row, ign_col] = top
+    pos_bins = to_bins(pos.dist).masked_fill_(~pos.valid, top)
+    row_offset = torch.arange(
+        0, num_rows * (top + 1), top + 1, dtype=torch.int32,
+        device=device).unsqueeze(1)
+    bins += row_offset
+    pos_bins += row_offset
+    hist = torch.bincount(bins.view(-1), minlength=num_rows * (top + 1))
+    shared = torch.zeros_like(hist, dtype=torch.bool)
+    shared[pos_bins.long()] = True
+    shared.view(num_rows, top + 1)[:, top] = False
+    exact = shared.index_select(0, bins.view(-1)).view(num_rows, num_gallery)
+    del bins
+    rows, cols, values = _flat_items(exact, dist)
+    del exact
+    hist.masked_fill_(shared, 0)
+    before = hist.cumsum(0) - hist
+    below = before[pos_bins.long()] - before[row_offset.long()]
+    return below + _count_preceding(rows, cols, values, pos, num_gallery)
+
+
+def positive_ranks(dist: torch.Tensor, q_pids: torch.Tensor,
+                   q_camids: torch.Tensor,
+                   gallery: GalleryIndex) -> Tuple[torch.Tensor, torch.Tensor]:
+    """0-based ranks of every valid match of a block of queries.
+
+    The ranked list of a query is its gallery ordered by ascending distance,
+    ties broken by ascending gallery index (a stable order), after removing
+    the items the Market protocol ignores: junk (pid ``-1``) and items with
+    the query's pid *and* camera. Positives are the remaining items with the
+    query's pid; the rank of a positive is the number of valid items before
+    it.
+
+    Rows are never sorted. Only the valid items no farther than a query's
+    farthest positive (the candidates) can precede a positive. When they are
+    few (a good model), each is located among the sorted positives of its
+    row by a binary search; when they are many, a per-row histogram over
+    distance bins counts most of them and only those sharing a bin with a
+    positive are located. Extra memory is a few bytes per distance of the
+    block.
+
+    Args:
+        dist (torch.Tensor): ``(B, G)`` distances of the block (no NaN).
+        q_pids (torch.Tensor): ``(B,)`` query pids.
+        q_camids (torch.Tensor): ``(B,)`` query camera ids.
+        gallery (GalleryIndex): The gallery ids.
+
+    Returns:
+        tuple[torch.Tensor, torch.Tensor]: ``ranks`` ``(B, P)`` (int64,
+        ascending along each row; entries past a row's count are
+        meaningless) and ``num_pos`` ``(B,)``, the number of valid matches.
+    """
+    num_rows, num_gallery = dist.shape
+    gidx, in_group = gallery.lookup(q_pids)
+    same_cam = gallery.camids[gidx] == q_camids.unsqueeze(1)
+    positive = in_group & ~same_cam
+    num_pos = positive.sum(1)
+    if num_rows == 0 or int(num_pos.max()) == 0:
+        return num_pos.new_zeros((num_rows, 0)), num_pos
+
+    dist = dist.contiguous()
+    pos = _Positives(dist, gidx, positive)
+    farthest = pos.dist.gather(1, (num_pos - 1).clamp(min=0).unsqueeze(1))
+    cand = dist <= farthest
+    ign_row, ign_slot = torch.nonzero(in_group & same_cam, as_tuple=True)
+    ign_col = gidx[ign_row, ign_slot]
+    if int(torch.count_nonzero(cand)) > DENSE_FRACTION * cand.numel():
+        del cand
+        ranks = _binned_ranks(dist, pos, gallery, ign_row, ign_col)
+        return ranks, num_pos
+
+    empty_rows = torch.nonzero(num_pos == 0).squeeze(1)
+    if empty_rows.numel():
+        cand[empty_rows] = False
+    if gallery.junk.numel():
+        cand.index_fill_(1, gallery.junk, False)
+    cand[ign_row, ign_col] = False
+    rows, cols, values = _flat_items(cand, dist)
+    del cand
+    return _count_preceding(rows, cols, values, pos, num_gallery), num_pos

@@ -1,0 +1,299 @@
+"""CMC, mAP and mINP of re-ID retrieval, computed in query chunks."""
+from typing import Callable, Dict, Optional, Union
+
+import numpy as np
+import torch
+
+from .distance import PairwiseDistance, to_tensor
+from .gallery_index import GalleryIndex
+from .match_ranks import positive_ranks
+from .single_shot import SingleShotCMC
+
+__all__ = ['evaluate_rank', 'evaluate_features', 'evaluate_distance_rows']
+
+ArrayLike = Union[np.ndarray, torch.Tensor]
+Summary = Dict[str, Union[np.ndarray, float, int]]
+PROTOCOLS = ('market', 'cuhk03')
+#: Default number of distance elements per query chunk (``B * G``).
+CHUNK_ELEMENTS = 2**23
+
+
+def default_chunk_size(num_gallery: int) -> int:
+    """Query rows per chunk so that a chunk holds about 8M distances.
+
+    Args:
+        num_gallery (int): Gallery size.
+
+    Returns:
+        int: Rows per chunk (at least 1).
+    """
+    return max(1, CHUNK_ELEMENTS // max(num_gallery, 1))
+
+
+class _RankAccumulator:
+    """Sums of per-query CMC hits, AP and INP over valid queries."""
+
+    def __init__(self, max_rank: int, device: torch.device) -> None:
+        self.max_rank = max_rank
+        self.first_hits = torch.zeros(
+            max_rank, dtype=torch.long, device=device)
+        self.ap_sum = torch.zeros((), dtype=torch.float64, device=device)
+        self.inp_sum = torch.zeros((), dtype=torch.float64, device=device)
+        self.num_valid = 0
+
+    def update(self, ranks: torch.Tensor, num_pos: torch.Tensor) -> None:
+        valid = num_pos > 0
+        ranks, num_pos = ranks[valid], num_pos[valid]
+        if num_pos.numel() == 0:
+            return
+        self.num_valid += int(num_pos.numel())
+        first = ranks[:, 0]
+        first = first[first < self.max_rank]
+        self.first_hits += torch.bincount(first, minlength=self.max_rank)
+        order = torch.arange(
+            1, ranks.shape[1] + 1, device=ranks.device, dtype=torch.float64)
+        is_pos = order.unsqueeze(0) <= num_pos.unsqueeze(1)
+        precision = order / (ranks + 1).double()
+        ap = precision.masked_fill(~is_pos, 0).sum(1) / num_pos
+        last = ranks.gather(1, (num_pos - 1).unsqueeze(1)).squeeze(1)
+        self.ap_sum += ap.sum()
+        self.inp_sum += (num_pos.double() / (last + 1).double()).sum()
+
+
+def _as_ids(ids: ArrayLike, name: str, length: int,
+            device: torch.device) -> torch.Tensor:
+    ids = to_tensor(ids, device=device).reshape(-1)
+    if ids.numel() != length:
+        raise ValueError(f'{name} has {ids.numel()} entries, expected '
+                         f'{length}.')
+    if ids.is_floating_point() or ids.dtype == torch.bool:
+        raise ValueError(f'{name} must hold integers, got {ids.dtype}.')
+    return ids.long()
+
+
+def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
+                           q_pids: ArrayLike,
+                           g_pids: ArrayLike,
+                           q_camids: ArrayLike,
+                           g_camids: ArrayLike,
+                           max_rank: int = 50,
+                           chunk_size: Optional[int] = None,
+                           protocol: str = 'market',
+                           num_repeats: int = 10,
+                           seed: int = 0,
+                           device: Optional[Union[str, torch.device]] = None
+                           ) -> Summary:
+    """Rank metrics from a function that yields distance rows on demand.
+
+    The common engine of :func:`evaluate_rank`, :func:`evaluate_features`
+    and re-ranked evaluation: ``distance_rows(start, end)`` must return the
+    ``(end - start, G)`` distances of queries ``start:end``; only one such
+    block exists at a time.
+
+    Market protocol: for each query, gallery items with its pid *and* camera
+    and junk items (pid ``-1``) are removed; distractors (pid 0) are ordinary
+    negatives; the remaining items with its pid are its matches. Items are
+    ranked by ascending distance, ties broken by ascending gallery index.
+    Queries without any match are left out (and counted). With
+    ``protocol='cuhk03'`` the CMC is the classic single-gallery-shot one
+    (see :class:`SingleShotCMC`); mAP and mINP stay the Market ones.
+
+    Args:
+        distance_rows (Callable[[int, int], torch.Tensor]): Row supplier.
+        q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
+        q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
+        max_rank (int): Length of the CMC curve. Defaults to 50.
+        chunk_size (int, optional): Queries per block. Defaults to about
+            ``2**23 / G``.
+        protocol (str): ``'market'`` or ``'cuhk03'``. Defaults to
+            ``'market'``.
+        num_repeats (int): CUHK03 sampling trials. Defaults to 10.
+        seed (int): CUHK03 sampling seed. Defaults to 0.
+        device (str | torch.device, optional): Device of the id tensors;
+            should match the rows'. Defaults to CPU.
+
+    Returns:
+        dict: ``cmc`` (``np.ndarray`` of ``max_rank`` fractions), ``mAP``
+        and ``mINP`` (floats in [0, 1]) and ``num_valid_queries`` (int).
+    """
+    if protocol not in PROTOCOLS:
+        raise ValueError(
+            f'Unknown protocol {protocol!r}; use one of {PROTOCOLS}.')
+    if max_rank < 1:
+        raise ValueError(f'max_rank must be >= 1, got {max_rank}.')
+    device = torch.device(device or 'cpu')
+    num_query = len(q_pids)
+    num_gallery = len(g_pids)
+    if num_query == 0 or num_gallery == 0:
+        raise ValueError(f'Cannot evaluate with {num_query} queries and '
+                         f'{num_gallery} gallery items: both must be '
+                         'non-empty.')
+    q_pids = _as_ids(q_pids, 'q_pids', num_query, device)
+    q_camids = _as_ids(q_camids, 'q_camids', num_query, device)
+    g_pids = _as_ids(g_pids, 'g_pids', num_gallery, device)
+    g_camids = _as_ids(g_camids, 'g_camids', num_gallery, device)
+    step = chunk_size or default_chunk_size(num_gallery)
+    if step < 1:
+        raise ValueError(f'chunk_size must be positive, got {chunk_size}.')
+
+    gallery = GalleryIndex(g_pids, g_camids)
+    acc = _RankAccumulator(max_rank, device)
+    single_shot = SingleShotCMC(gallery, num_query, max_rank, num_repeats,
+                                seed) if protocol == 'cuhk03' else None
+    for start in range(0, num_query, step):
+        end = min(start + step, num_query)
+        dist = distance_rows(start, end)
+        if tuple(dist.shape) != (end - start, num_gallery):
+            raise ValueError(
+                f'Distance rows {start}:{end} have shape '
+                f'{tuple(dist.shape)}, expected {(end - start, num_gallery)}.')
+        ranks, num_pos = positive_ranks(dist, q_pids[start:end],
+                                        q_camids[start:end], gallery)
+        acc.update(ranks, num_pos)
+        if single_shot is not None:
+            single_shot.update(dist, q_pids[start:end], q_camids[start:end],
+                               start)
+        del dist, ranks
+
+    if acc.num_valid == 0:
+        raise ValueError(
+            f'None of the {num_query} queries has a valid match: no gallery '
+            'item shares its person id while coming from another camera. '
+            'Check that query and gallery ids come from the same split and '
+            'that camera ids are parsed correctly.')
+    if single_shot is not None:
+        cmc = single_shot.cmc(acc.num_valid)
+    else:
+        cmc = np.cumsum(acc.first_hits.cpu().double().numpy()) / acc.num_valid
+    return dict(
+        cmc=cmc,
+        mAP=float(acc.ap_sum) / acc.num_valid,
+        mINP=float(acc.inp_sum) / acc.num_valid,
+        num_valid_queries=acc.num_valid)
+
+
+def evaluate_rank(distmat: ArrayLike,
+                  q_pids: ArrayLike,
+                  g_pids: ArrayLike,
+                  q_camids: ArrayLike,
+                  g_camids: ArrayLike,
+                  max_rank: int = 50,
+                  chunk_size: Optional[int] = None,
+                  protocol: str = 'market',
+                  num_repeats: int = 10,
+                  seed: int = 0) -> Summary:
+    """CMC, mAP and mINP from a query x gallery distance matrix.
+
+    See :func:`evaluate_distance_rows` for the protocol. Ties are broken by
+    gallery index (the earlier item ranks first), so results do not depend
+    on a sort algorithm. Computed on the matrix's device, in chunks of
+    queries; no row is ever fully sorted.
+
+    Args:
+        distmat (np.ndarray | torch.Tensor): ``(Q, G)`` distances (smaller
+            is closer); NaN is rejected.
+        q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
+        q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
+        max_rank (int): Length of the CMC curve. Defaults to 50.
+        chunk_size (int, optional): Queries per chunk.
+        protocol (str): ``'market'`` or ``'cuhk03'`` (single-gallery-shot
+            CMC). Defaults to ``'market'``.
+        num_repeats (int): CUHK03 sampling trials. Defaults to 10.
+        seed (int): CUHK03 sampling seed. Defaults to 0.
+
+    Returns:
+        dict: ``cmc`` (``np.ndarray[max_rank]``), ``mAP``, ``mINP`` (floats
+        in [0, 1]) and ``num_valid_queries`` (int).
+    """
+    distmat = to_tensor(distmat)
+    if not distmat.is_floating_point():
+        distmat = distmat.double()
+    if distmat.dim() != 2:
+        raise ValueError('distmat must be 2-D (Q, G), got shape '
+                         f'{tuple(distmat.shape)}.')
+    if bool(torch.isnan(distmat).any()):
+        raise ValueError('distmat contains NaN.')
+    if distmat.shape != (len(q_pids), len(g_pids)):
+        raise ValueError(f'distmat has shape {tuple(distmat.shape)} but '
+                         f'there are {len(q_pids)} queries and '
+                         f'{len(g_pids)} gallery items.')
+    return evaluate_distance_rows(
+        lambda start, end: distmat[start:end],
+        q_pids,
+        g_pids,
+        q_camids,
+        g_camids,
+        max_rank=max_rank,
+        chunk_size=chunk_size,
+        protocol=protocol,
+        num_repeats=num_repeats,
+        seed=seed,
+        device=distmat.device)
+
+
+def evaluate_features(q_feats: ArrayLike,
+                      g_feats: ArrayLike,
+                      q_pids: ArrayLike,
+                      g_pids: ArrayLike,
+                      q_camids: ArrayLike,
+                      g_camids: ArrayLike,
+                      metric: str = 'euclidean',
+                      max_rank: int = 50,
+                      chunk_size: Optional[int] = None,
+                      protocol: str = 'market',
+                      num_repeats: int = 10,
+                      seed: int = 0) -> Summary:
+    """CMC, mAP and mINP straight from features, in bounded memory.
+
+    Equivalent to ``evaluate_rank(compute_distance(q_feats, g_feats,
+    metric), ...)`` but only ``chunk_size`` rows of distances exist at any
+    time, so peak memory beyond the features is about ``chunk_size * G``
+    distances (plus, per chunk, the items that are no farther than some
+    query's farthest match). Runs on the device of ``q_feats``.
+
+    Args:
+        q_feats (np.ndarray | torch.Tensor): ``(Q, D)`` query features.
+        g_feats (np.ndarray | torch.Tensor): ``(G, D)`` gallery features.
+        q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
+        q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
+        metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
+            ``'euclidean'``.
+        max_rank (int): Length of the CMC curve. Defaults to 50.
+        chunk_size (int, optional): Queries per chunk. Defaults to about
+            ``2**23 / G``.
+        protocol (str): ``'market'`` or ``'cuhk03'``. Defaults to
+            ``'market'``.
+        num_repeats (int): CUHK03 sampling trials. Defaults to 10.
+        seed (int): CUHK03 sampling seed. Defaults to 0.
+
+    Returns:
+        dict: ``cmc``, ``mAP``, ``mINP`` and ``num_valid_queries`` as in
+        :func:`evaluate_rank`.
+    """
+    q_feats = to_tensor(q_feats)
+    if not q_feats.is_floating_point():
+        q_feats = q_feats.double()
+    g_feats = to_tensor(g_feats, device=q_feats.device, dtype=q_feats.dtype)
+    if q_feats.dim() != 2 or g_feats.dim() != 2 \
+            or q_feats.shape[1] != g_feats.shape[1]:
+        raise ValueError('Expected query (Q, D) and gallery (G, D) features, '
+                         f'got shapes {tuple(q_feats.shape)} and '
+                         f'{tuple(g_feats.shape)}.')
+    for name, feats in (('query', q_feats), ('gallery', g_feats)):
+        # A finite sum proves every entry finite; only otherwise look closer.
+        if not bool(torch.isfinite(feats.sum())) \
+                and not bool(torch.isfinite(feats).all()):
+            raise ValueError(f'The {name} features contain NaN or inf.')
+    dist_fn = PairwiseDistance(g_feats, metric)
+    return evaluate_distance_rows(
+        lambda start, end: dist_fn(q_feats[start:end]),
+        q_pids,
+        g_pids,
+        q_camids,
+        g_camids,
+        max_rank=max_rank,
+        chunk_size=chunk_size,
+        protocol=protocol,
+        num_repeats=num_repeats,
+        seed=seed,
+        device=q_feats.device)

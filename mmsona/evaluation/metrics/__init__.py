@@ -1,0 +1,4 @@
+"""Metrics for the MMEngine evaluator."""
+from .reid_metric import ReIDMetric
+
+__all__ = ['ReIDMetric']
