@@ -1,5 +1,6 @@
 import os
 import os.path as osp
+import pathlib
 
 import numpy as np
 import pytest
@@ -164,3 +165,23 @@ def test_queries_without_valid_match(tmp_path, tree_builder, market_tree):
 def test_bad_split_name(market_root):
     with pytest.raises(ValueError, match="split must be one of"):
         Market1501(market_root, split='val')
+
+
+def test_extra_gallery_distractors(market_root, tree_builder):
+    tree_builder(
+        pathlib.Path(market_root), {
+            'distractors_500k':
+            ['0000_c1s1_900001_01.jpg', '0000_c3s1_900002_01.jpg']
+        })
+    plain = Market1501(market_root, split='gallery')
+    extra = Market1501(
+        market_root, split='gallery', extra_gallery_dir='distractors_500k')
+    assert len(extra) == len(plain) + 2
+    assert extra.metainfo['num_distractors'] == 4
+    assert extra.get_data_info(len(extra) - 1)['img_path'].endswith(
+        'distractors_500k/0000_c3s1_900002_01.jpg')
+    # Training and query splits ignore the extra gallery.
+    assert len(
+        Market1501(
+            market_root, split='query',
+            extra_gallery_dir='distractors_500k')) == 3

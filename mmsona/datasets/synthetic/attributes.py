@@ -203,9 +203,14 @@ def _hard_group(rng: np.random.Generator,
     cells = _group_cells(size)
     num_a = 1 + max(r for r, _ in cells)
     num_b = 1 + max(c for _, c in cells)
-    choices_a = HAIR_COLOURS if part_a == 'hair' else DISTINCT_COLOURS
+    # A part must not blend into its neighbour: a hat into the hair, shoes
+    # into trousers, trousers into the upper garment or the shoes.
+    if part_a == 'hair':
+        choices_a = HAIR_COLOURS
+    else:
+        choices_a = [c for c in DISTINCT_COLOURS if c != base.hair]
     values_a = rng.choice(choices_a, num_a, replace=False)
-    avoid = [base.upper] if part_b == 'lower' else []
+    avoid = {'shoes': [base.lower], 'lower': [base.upper, base.shoes]}[part_b]
     values_b = rng.choice([c for c in DISTINCT_COLOURS if c not in avoid],
                           num_b,
                           replace=False)

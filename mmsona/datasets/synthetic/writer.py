@@ -28,7 +28,7 @@ __all__ = [
 MARKER_FILE = 'synthetic_reid.json'
 STAGING_DIR = '.synthetic_reid.partial'
 # Bump when the rendering changes, so that old folders are regenerated.
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 JPEG_QUALITY = 92
 # Below this many images, spawning workers costs more than it saves.
 MIN_IMAGES_FOR_WORKERS = 400
