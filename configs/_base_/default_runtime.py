@@ -5,9 +5,10 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=50),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    # Keep the last checkpoints and the best one by mAP.
+    # Keep the last checkpoints and the best one by mAP (written atomically;
+    # save_best='reid/R1_mAP' selects by (R1 + mAP) / 2 instead).
     checkpoint=dict(
-        type='CheckpointHook',
+        type='AtomicCheckpointHook',
         interval=10,
         max_keep_ckpts=3,
         save_best='reid/mAP',
@@ -22,8 +23,22 @@ env_cfg = dict(
     dist_cfg=dict(backend='nccl'),
 )
 
+custom_hooks = [
+    # Stop on a NaN/inf loss, naming the iteration and the loss term.
+    dict(type='NonFiniteLossHook'),
+    # Fail before training when batch_size % num_instances != 0.
+    dict(type='IdentityBatchCheckHook'),
+    # Generator states in the checkpoints, so --resume loses nothing.
+    dict(type='RNGStateHook'),
+    # Adds reid/R1_mAP = (R1 + mAP) / 2 to the metrics.
+    dict(type='ReIDScoreHook'),
+    # Rank-list pictures; tools/test.py --show-dir DIR enables it.
+    dict(type='ReIDVisualizationHook', enable=False),
+]
+
+# TensorBoard: add dict(type='TensorboardVisBackend') to the list.
 vis_backends = [dict(type='LocalVisBackend')]
-visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
+visualizer = dict(type='ReIDVisualizer', vis_backends=vis_backends)
 
 log_level = 'INFO'
 load_from = None

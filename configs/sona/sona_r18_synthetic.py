@@ -8,15 +8,15 @@ model = dict(
 
 data_root = 'data/synthetic_reid'
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadReIDImage'),
     dict(type='Resize', scale=(64, 128)),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomCrop', crop_size=(128, 64), padding=4),
-    dict(type='Cutout', shape=20, pad_val=0, prob=0.5),
+    dict(type='RandomSquareErase', size=20, prob=0.5),
     dict(type='PackReIDInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadReIDImage'),
     dict(type='Resize', scale=(64, 128)),
     dict(type='PackReIDInputs'),
 ]

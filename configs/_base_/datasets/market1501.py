@@ -4,16 +4,16 @@ data_root = 'data/market1501'
 img_scale = (128, 384)  # (w, h)
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadReIDImage'),
     dict(type='Resize', scale=img_scale),
     dict(type='RandomFlip', prob=0.5, direction='horizontal'),
     dict(type='RandomCrop', crop_size=(384, 128), padding=10),
     # Cutout: one 64 x 64 square zeroed with probability 0.5.
-    dict(type='Cutout', shape=64, pad_val=0, prob=0.5),
+    dict(type='RandomSquareErase', size=64, prob=0.5),
     dict(type='PackReIDInputs'),
 ]
 test_pipeline = [
-    dict(type='LoadImageFromFile'),
+    dict(type='LoadReIDImage'),
     dict(type='Resize', scale=img_scale),
     dict(type='PackReIDInputs'),
 ]

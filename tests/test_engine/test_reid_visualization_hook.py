@@ -1,0 +1,220 @@
+"""ReIDVisualizationHook in a two-iteration Runner run, and on rank != 0."""
+import glob
+import os.path as osp
+import uuid
+
+import cv2
+import numpy as np
+import pytest
+import torch
+from mmengine.evaluator import BaseMetric
+from mmengine.runner import Runner
+
+from mmsona.engine.hooks import ReIDScoreHook, ReIDVisualizationHook
+from mmsona.engine.hooks import reid_visualization_hook as hook_module
+from mmsona.registry import METRICS
+
+
+@METRICS.register_module(force=True)
+class _FixedReIDScores(BaseMetric):
+    """Stands in for the evaluator: fixed R1 and mAP."""
+
+    default_prefix = 'reid'
+
+    def process(self, data_batch, data_samples) -> None:
+        self.results.append(len(data_samples))
+
+    def compute_metrics(self, results) -> dict:
+        return dict(R1=60.0, mAP=40.0)
+
+
+def runner_cfg(work_dir: str, data_root: str, **hook_kwargs) -> dict:
+    """A narrow ResNet-18 SONA-Net on the tiny synthetic set at 64 x 32."""
+    test_pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(32, 64)),
+        dict(type='PackReIDInputs'),
+    ]
+    train_pipeline = test_pipeline[:2] + [
+        dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+        dict(type='PackReIDInputs'),
+    ]
+    data = dict(type='SyntheticReID', data_root=data_root, size='tiny')
+    hook = dict(
+        type='ReIDVisualizationHook',
+        enable=True,
+        num_queries=3,
+        topk=5,
+        thumb_size=(64, 32),
+        draw_attention=True)
+    hook.update(hook_kwargs)
+    return dict(
+        model=dict(
+            type='ReIDNet',
+            backbone=dict(
+                type='SONAResNet',
+                depth=18,
+                stem_channels=16,
+                base_channels=16,
+                strides=(1, 2, 1, 1),
+                dilations=(1, 1, 2, 4)),
+            head=dict(
+                type='DualBranchHead',
+                in_channels=128,
+                num_classes=12,
+                global_dim=16,
+                local_dim=32)),
+        work_dir=work_dir,
+        experiment_name=f'vis_{uuid.uuid4().hex[:8]}',
+        train_dataloader=dict(
+            batch_size=8,
+            num_workers=0,
+            sampler=dict(type='IdentitySampler', num_instances=4, seed=0),
+            dataset=dict(split='train', pipeline=train_pipeline, **data)),
+        val_dataloader=dict(
+            batch_size=32,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(split='test', pipeline=test_pipeline, **data)),
+        val_evaluator=dict(type='_FixedReIDScores'),
+        val_cfg=dict(),
+        test_dataloader=dict(
+            batch_size=32,
+            num_workers=0,
+            sampler=dict(type='DefaultSampler', shuffle=False),
+            dataset=dict(split='test', pipeline=test_pipeline, **data)),
+        test_evaluator=dict(type='_FixedReIDScores'),
+        test_cfg=dict(),
+        train_cfg=dict(by_epoch=False, max_iters=2, val_interval=2),
+        optim_wrapper=dict(optimizer=dict(type='Adam', lr=1e-4)),
+        default_hooks=dict(
+            logger=dict(type='LoggerHook', interval=1),
+            checkpoint=dict(
+                type='AtomicCheckpointHook',
+                by_epoch=False,
+                interval=2,
+                save_best='reid/R1_mAP',
+                rule='greater')),
+        custom_hooks=[dict(type='ReIDScoreHook'), hook],
+        visualizer=dict(
+            type='ReIDVisualizer',
+            vis_backends=[dict(type='LocalVisBackend')]),
+        default_scope='mmsona',
+        randomness=dict(seed=0),
+        log_level='WARNING')
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    # Two spinning OpenMP threads on a shared 2-core machine are far slower.
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+@pytest.fixture(scope='module')
+def tiny_root(tmp_path_factory):
+    return str(tmp_path_factory.mktemp('vis_data') / 'tiny')
+
+
+def test_two_iteration_run_writes_rank_lists_and_attention(
+        tmp_path, tiny_root):
+    runner = Runner.from_cfg(runner_cfg(str(tmp_path / 'work'), tiny_root))
+    runner.train()
+    vis_dir = tmp_path / 'work' / 'vis' / 'iter_2'
+    ranks = sorted(glob.glob(str(vis_dir / 'val_rank_q*.png')))
+    attention = glob.glob(str(vis_dir / 'attention_stage2_*.png'))
+    assert len(ranks) == 3 and len(attention) == 1
+    img = cv2.imread(ranks[0])
+    assert img.shape[0] > 64 and img.shape[1] > 5 * 32
+    # The same seeded queries every time; names carry the query file name.
+    stems = [osp.basename(p).split('_', 3)[-1] for p in ranks]
+    assert all(s.endswith('.png') and 'c' in s for s in stems)
+    # Also recorded by the visualizer's backend.
+    backend = glob.glob(
+        str(tmp_path / 'work' / '*' / 'vis_data' / 'vis_image' / '*.png'))
+    assert len(backend) == 4
+    # (R1 + mAP) / 2 is a metric and selects the best checkpoint.
+    assert runner.message_hub.get_scalar('val/reid/R1_mAP').current() == 50.0
+    assert glob.glob(str(tmp_path / 'work' / 'best_reid_R1_mAP_iter_2.pth'))
+
+    # Test mode writes straight into <work_dir>/vis, same queries.
+    runner.test()
+    test_ranks = sorted(glob.glob(str(tmp_path / 'work' / 'vis' / 'rank_*')))
+    assert [osp.basename(p)[5:]
+            for p in test_ranks] == [osp.basename(p)[9:] for p in ranks]
+
+
+def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
+    gathered = []
+
+    def collect_on_rank1(results, size, device='cpu'):
+        gathered.append(len(results))
+        return None  # what MMEngine returns on ranks != 0
+
+    monkeypatch.setattr(hook_module, 'get_rank', lambda: 1)
+    monkeypatch.setattr(hook_module, 'collect_results', collect_on_rank1)
+    cfg = runner_cfg(str(tmp_path / 'work'), tiny_root)
+    cfg.pop('train_dataloader')
+    cfg.pop('train_cfg')
+    cfg.pop('optim_wrapper')
+    runner = Runner.from_cfg(cfg)
+    runner.test()
+    assert gathered and gathered[0] > 0  # rank 1 took part in the gather
+    assert not glob.glob(
+        str(tmp_path / 'work' / 'vis' / '**' / '*.png'), recursive=True)
+
+
+def test_disabled_hook_collects_nothing():
+    hook = ReIDVisualizationHook(enable=False)
+    hook.after_test_iter(None, 0, outputs=[object()])
+    assert hook._results == []
+
+
+def test_hook_rejects_bad_options():
+    with pytest.raises(ValueError, match='metric'):
+        ReIDVisualizationHook(metric='l1')
+    with pytest.raises(ValueError, match='attention_position'):
+        ReIDVisualizationHook(attention_position=(2, 0.5))
+
+
+def test_score_hook_needs_both_metrics():
+    hook = ReIDScoreHook()
+
+    class Hub:
+        scalars = {}
+
+        def update_scalar(self, key, value):
+            self.scalars[key] = value
+
+    runner = type('R', (), {'message_hub': Hub()})()
+    metrics = {'reid/R1': 90.0}
+    hook.after_val_epoch(runner, metrics)
+    assert 'reid/R1_mAP' not in metrics
+    metrics['reid/mAP'] = 70.0
+    hook.after_test_epoch(runner, metrics)
+    assert metrics['reid/R1_mAP'] == 80.0
+    assert runner.message_hub.scalars == {'test/reid/R1_mAP': 80.0}
+
+
+def test_write_rank_lists_marks_same_camera_matches(tmp_path):
+    from mmsona.visualization import ReIDVisualizer
+    rng = np.random.default_rng(0)
+    paths = []
+    for i in range(5):
+        path = str(tmp_path / f'{i}.jpg')
+        cv2.imwrite(path, rng.integers(0, 255, (32, 16, 3), dtype=np.uint8))
+        paths.append(path)
+    q = torch.zeros(1, 2)
+    g = torch.tensor([[0.1, 0], [0.2, 0], [0.3, 0], [0.4, 0.0]])
+    out = hook_module.write_rank_lists(
+        ReIDVisualizer(name=f'w_{uuid.uuid4().hex[:6]}'),
+        q,
+        g, [7], [7, 7, 3, 0], [0], [0, 1, 1, 2],
+        paths[:1],
+        paths[1:],
+        str(tmp_path / 'out'), [0],
+        topk=2,
+        add_to_backends=False)
+    assert len(out) == 1 and osp.isfile(out[0])

@@ -1,0 +1,59 @@
+"""tools/dist_train.sh starts two CPU processes that train and evaluate."""
+import os
+import os.path as osp
+import re
+import socket
+import subprocess
+import sys
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def test_two_process_cpu_training(tmp_path):
+    work_dir = tmp_path / 'work'
+    data_root = tmp_path / 'data'
+    options = [
+        f'work_dir={work_dir}',
+        'model.head.num_classes=12',
+        'model.head.global_dim=32',
+        'model.head.local_dim=64',
+        'train_dataloader.batch_size=8',
+        'train_cfg.max_epochs=1',
+        'train_cfg.val_interval=1',
+        'default_hooks.logger.interval=1',
+        'param_scheduler=[]',
+    ]
+    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+        options += [
+            f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
+            f'{loader}.dataset.data_root={data_root}',
+            f'{loader}.dataset.size=tiny'
+        ]
+    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    out = subprocess.run(
+        [
+            'bash',
+            osp.join(REPO, 'tools', 'dist_train.sh'),
+            osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py'), '2',
+            '--cfg-options'
+        ] + options,
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        env=env,
+        timeout=600)
+    log = out.stdout + out.stderr
+    assert out.returncode == 0, log[-4000:]
+    assert 'Distributed training is not used' not in log
+    assert 'Distributed launcher: pytorch' in log, log[-2000:]
+    # Validation ran on the gathered features of both ranks.
+    assert re.search(r'Epoch\(val\) \[1\]\[\d+/\d+\].*reid/R1', log), \
+        log[-3000:]
+    # Rank 0 alone wrote the checkpoint.
+    assert (work_dir / 'epoch_1.pth').is_file()
