@@ -27,8 +27,9 @@ class SyntheticReID(Market1501):
             ``'data/synthetic_reid'``.
         split (str): ``'train'``, ``'query'``, ``'gallery'`` or ``'test'``.
             Defaults to ``'train'``.
-        size (str | SyntheticPreset): ``'tiny'``, ``'demo'``, ``'full'`` or
-            a preset. Defaults to ``'demo'``.
+        size (str | dict | SyntheticPreset): ``'tiny'``, ``'demo'``,
+            ``'full'``, a dict of :class:`SyntheticPreset` fields or a
+            preset. Defaults to ``'demo'``.
         seed (int): Generation seed. Defaults to 0.
         difficulty (str): ``'normal'`` or ``'hard'``. Defaults to
             ``'normal'``.
@@ -50,7 +51,7 @@ class SyntheticReID(Market1501):
     def __init__(self,
                  data_root: str = 'data/synthetic_reid',
                  split: str = 'train',
-                 size: Union[str, SyntheticPreset] = 'demo',
+                 size: Union[str, dict, SyntheticPreset] = 'demo',
                  seed: int = 0,
                  difficulty: str = 'normal',
                  generate: bool = True,
@@ -61,12 +62,17 @@ class SyntheticReID(Market1501):
         self.difficulty = difficulty
         if not is_synthetic_complete(data_root, size, seed, difficulty):
             if not generate:
+                command = ''
+                if isinstance(size, str):
+                    command = (
+                        ' or run tools/misc/make_synthetic_reid.py --out '
+                        f'{data_root} --size {size} --seed {seed} '
+                        f'--difficulty {difficulty}')
                 raise FileNotFoundError(
                     f'{osp.abspath(data_root)!r} holds no complete synthetic '
                     f'benchmark of size={size!r}, seed={seed}, '
-                    f'difficulty={difficulty!r}. Pass generate=True or run '
-                    f'tools/misc/make_synthetic_reid.py --out {data_root} '
-                    f'--size {size} --seed {seed} --difficulty {difficulty}.')
+                    f'difficulty={difficulty!r}. Pass generate=True'
+                    f'{command}.')
             prepare_on_main_process(
                 generate_synthetic_reid,
                 data_root,

@@ -47,3 +47,25 @@ def test_prepare_runs_on_rank0_only(monkeypatch):
     with pytest.raises(RuntimeError, match='disk full'):
         dist_prepare.prepare_on_main_process(fail)
     assert barriers == [1, 1, 1]
+
+
+def test_custom_preset_from_a_config_dict(tmp_path):
+    root = str(tmp_path / 'custom')
+    preset = dict(
+        num_train_ids=5,
+        num_test_ids=4,
+        num_cameras=3,
+        cameras_per_id=[2, 2],
+        images_per_id=[4, 4],
+        max_queries_per_id=1,
+        num_junk=1,
+        num_distractors=2)
+    train = SyntheticReID(root, size=preset, split='train')
+    assert train.metainfo['num_classes'] == 5 and len(train) == 20
+    test = SyntheticReID(root, size=preset, split='test')
+    assert test.metainfo['num_query'] == 4
+    # Another preset in the same folder regenerates it.
+    bigger = dict(preset, num_train_ids=6)
+    assert SyntheticReID(root, size=bigger).metainfo['num_classes'] == 6
+    with pytest.raises(ValueError, match='Invalid synthetic preset'):
+        SyntheticReID(root, size=dict(num_train_ids=3))

@@ -1,6 +1,6 @@
 """Size presets of the synthetic re-ID benchmark."""
 from dataclasses import asdict, dataclass
-from typing import Dict, Tuple, Union
+from typing import Dict, Mapping, Tuple, Union
 
 __all__ = ['SyntheticPreset', 'SYNTHETIC_PRESETS', 'get_preset']
 
@@ -121,20 +121,31 @@ SYNTHETIC_PRESETS: Dict[str, SyntheticPreset] = dict(
 )
 
 
-def get_preset(size: Union[str, SyntheticPreset]) -> SyntheticPreset:
-    """Resolve a size name or a preset object.
+def get_preset(size: Union[str, dict, SyntheticPreset]) -> SyntheticPreset:
+    """Resolve a size name, a dict of preset fields or a preset object.
 
     Args:
-        size (str | SyntheticPreset): ``'tiny'``, ``'demo'``, ``'full'`` or a
-            custom preset.
+        size (str | dict | SyntheticPreset): ``'tiny'``, ``'demo'``,
+            ``'full'``, the fields of a :class:`SyntheticPreset` (handy in
+            configs) or a preset.
 
     Returns:
         SyntheticPreset: The preset.
     """
     if isinstance(size, SyntheticPreset):
         return size
+    if isinstance(size, Mapping):
+        fields = {
+            k: tuple(v) if isinstance(v, (list, tuple)) else v
+            for k, v in size.items()
+        }
+        try:
+            return SyntheticPreset(**fields)
+        except TypeError as e:
+            raise ValueError(f'Invalid synthetic preset {dict(size)!r}: {e}. '
+                             'Give every field of SyntheticPreset.') from e
     if size not in SYNTHETIC_PRESETS:
         raise ValueError(f'Unknown synthetic size {size!r}; choose one of '
-                         f'{sorted(SYNTHETIC_PRESETS)} or pass a '
-                         'SyntheticPreset.')
+                         f'{sorted(SYNTHETIC_PRESETS)}, a dict of '
+                         'SyntheticPreset fields or a SyntheticPreset.')
     return SYNTHETIC_PRESETS[size]

@@ -68,14 +68,15 @@ def read_synthetic_marker(root: str) -> Optional[Dict]:
 
 
 def is_synthetic_complete(root: str,
-                          size: Union[str, SyntheticPreset] = 'demo',
+                          size: Union[str, dict, SyntheticPreset] = 'demo',
                           seed: int = 0,
                           difficulty: str = 'normal') -> bool:
     """Whether ``root`` holds a complete benchmark of these parameters.
 
     Args:
         root (str): Benchmark folder.
-        size (str | SyntheticPreset): Size name or preset.
+        size (str | dict | SyntheticPreset): Size name, preset fields or
+            preset.
         seed (int): Seed.
         difficulty (str): ``'normal'`` or ``'hard'``.
 
@@ -169,7 +170,7 @@ def _write_json(path: str, data: Dict) -> None:
 
 
 def generate_synthetic_reid(root: str,
-                            size: Union[str, SyntheticPreset] = 'demo',
+                            size: Union[str, dict, SyntheticPreset] = 'demo',
                             seed: int = 0,
                             difficulty: str = 'normal',
                             num_workers: Optional[int] = None,
@@ -187,9 +188,10 @@ def generate_synthetic_reid(root: str,
 
     Args:
         root (str): Output folder (created if needed).
-        size (str | SyntheticPreset): ``'tiny'`` (tests), ``'demo'`` (a few
-            minutes of CPU training), ``'full'`` (Market1501-like counts) or
-            a custom :class:`SyntheticPreset`. Defaults to ``'demo'``.
+        size (str | dict | SyntheticPreset): ``'tiny'`` (tests), ``'demo'``
+            (a few minutes of CPU training), ``'full'`` (Market1501-like
+            counts), or a custom :class:`SyntheticPreset` or dict of its
+            fields. Defaults to ``'demo'``.
         seed (int): Seed. Defaults to 0.
         difficulty (str): ``'normal'`` or ``'hard'`` (identities told apart
             only by the combination of distant parts). Defaults to
