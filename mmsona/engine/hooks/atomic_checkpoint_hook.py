@@ -1,0 +1,155 @@
+"""Checkpoints that a kill cannot leave half-written."""
+import glob
+import os
+import os.path as osp
+import tempfile
+from pathlib import Path
+from typing import Union
+
+from mmengine.dist import is_main_process
+from mmengine.fileio import LocalBackend, register_backend
+from mmengine.hooks import CheckpointHook
+
+from mmsona.registry import HOOKS
+
+__all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write']
+
+_TMP_SUFFIX = '.partial'
+
+
+def atomic_write(data: Union[bytes, str], filepath: Union[str, Path]) -> None:
+    """Write a file so that readers see the old or the new file, never part.
+
+    The data go to a temporary file in the same folder, are flushed to the
+    disk, and the temporary file is renamed over ``filepath``
+    (``os.replace`` is atomic on POSIX and Windows file systems).
+
+    Args:
+        data (bytes | str): Content (str is written as UTF-8).
+        filepath (str | Path): Destination.
+    """
+    filepath = os.fspath(filepath)
+    folder = osp.dirname(osp.abspath(filepath))
+    os.makedirs(folder, exist_ok=True)
+    if isinstance(data, str):
+        data = data.encode('utf-8')
+    fd, tmp = tempfile.mkstemp(
+        prefix=f'.{osp.basename(filepath)}.', suffix=_TMP_SUFFIX, dir=folder)
+    try:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+@register_backend('local_atomic')
+class AtomicLocalBackend(LocalBackend):
+    """MMEngine's local file backend with atomic ``put`` and ``put_text``.
+
+    Select it with ``backend_args=dict(backend='local_atomic')``.
+    """
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write bytes atomically (see :func:`atomic_write`)."""
+        atomic_write(obj, filepath)
+
+    def put_text(self,
+                 obj: str,
+                 filepath: Union[str, Path],
+                 encoding: str = 'utf-8') -> None:
+        """Write text atomically (see :func:`atomic_write`)."""
+        atomic_write(obj.encode(encoding), filepath)
+
+
+@HOOKS.register_module()
+class AtomicCheckpointHook(CheckpointHook):
+    """MMEngine's ``CheckpointHook`` with kill-safe writes.
+
+    Same arguments and behaviour as ``CheckpointHook``, except that:
+
+    - checkpoint files in a local folder are written atomically (a
+      temporary file renamed into place), so a kill while saving leaves the
+      previous checkpoints intact and never a truncated ``epoch_N.pth``;
+    - ``last_checkpoint`` (what ``--resume auto`` reads) is replaced
+      atomically and only after the new checkpoint is complete;
+    - checkpoints beyond ``max_keep_ckpts`` are removed after the new one
+      is saved (MMEngine removes them first, so a kill while saving with
+      ``max_keep_ckpts=1`` would leave nothing to resume from);
+    - temporary files left by a killed save are removed when training
+      starts.
+
+    Remote folders (``backend_args`` of another backend) keep their
+    backend's behaviour.
+
+    Args:
+        **kwargs: Arguments of :class:`mmengine.hooks.CheckpointHook`.
+    """
+
+    def before_train(self, runner) -> None:
+        out_dir = self.out_dir or runner.work_dir
+        if self.backend_args is None and self.file_client_args is None \
+                and '://' not in str(out_dir):
+            self.backend_args = dict(backend='local_atomic')
+        super().before_train(runner)
+        if is_main_process() and isinstance(self.file_backend, LocalBackend):
+            for stale in glob.glob(
+                    osp.join(
+                        glob.escape(str(self.out_dir)), f'.*{_TMP_SUFFIX}')):
+                os.remove(stale)
+
+    def _save_checkpoint_with_step(self, runner, step, meta) -> None:
+        kept = list(self.keep_ckpt_ids) if self.max_keep_ckpts > 0 else []
+        outdated = []
+        if self.max_keep_ckpts > 0 and not (kept and kept[-1] == step):
+            if len(kept) == self.max_keep_ckpts:
+                outdated.append(kept.pop(0))
+            kept.append(step)
+            runner.message_hub.update_info('keep_ckpt_ids', kept)
+
+        ckpt_filename = self.filename_tmpl.format(step)
+        previous_last = self.last_ckpt
+        self.last_ckpt = self.file_backend.join_path(self.out_dir,
+                                                     ckpt_filename)
+        runner.message_hub.update_info('last_ckpt', self.last_ckpt)
+        try:
+            runner.save_checkpoint(
+                self.out_dir,
+                ckpt_filename,
+                self.file_client_args,
+                save_optimizer=self.save_optimizer,
+                save_param_scheduler=self.save_param_scheduler,
+                meta=meta,
+                by_epoch=self.by_epoch,
+                backend_args=self.backend_args,
+                **self.args)
+        except BaseException:
+            # Nothing changed on disk; keep the bookkeeping in step with it.
+            self.last_ckpt = previous_last
+            if previous_last is not None:
+                runner.message_hub.update_info('last_ckpt', previous_last)
+            if self.max_keep_ckpts > 0:
+                runner.message_hub.update_info('keep_ckpt_ids',
+                                               list(self.keep_ckpt_ids))
+            raise
+        if self.max_keep_ckpts > 0:
+            self.keep_ckpt_ids.clear()
+            self.keep_ckpt_ids.extend(kept)
+        if not is_main_process():
+            return
+        atomic_write(self.last_ckpt,
+                     osp.join(runner.work_dir, 'last_checkpoint'))
+        for old in outdated:
+            path = self.file_backend.join_path(self.out_dir,
+                                               self.filename_tmpl.format(old))
+            if self.file_backend.isfile(path):
+                self.file_backend.remove(path)
+            elif self.file_backend.isdir(path):
+                self.file_backend.rmtree(path)

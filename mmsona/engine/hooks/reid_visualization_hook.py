@@ -1,0 +1,425 @@
+"""Rank-list (and attention) pictures after validation and test."""
+import os.path as osp
+from typing import List, Optional, Sequence, Tuple
+
+import mmcv
+import numpy as np
+import torch
+from mmengine.dataset import pseudo_collate
+from mmengine.dist import collect_results, get_rank
+from mmengine.hooks import Hook
+from mmengine.logging import print_log
+from mmengine.model import is_model_wrapper
+from mmengine.runner import BaseLoop, EpochBasedTrainLoop
+
+from mmsona.registry import HOOKS
+from mmsona.visualization import (ReIDVisualizer, choose_queries,
+                                  select_rank_list)
+
+__all__ = ['ReIDVisualizationHook', 'write_rank_lists']
+
+
+def _distance(query: torch.Tensor, gallery: torch.Tensor,
+              metric: str) -> torch.Tensor:
+    """Query x gallery distances with the evaluator's definition."""
+    try:
+        from mmsona.evaluation.functional import compute_distance
+    except ImportError:
+        compute_distance = None
+    if compute_distance is not None:
+        return compute_distance(query, gallery, metric=metric)
+    if metric == 'cosine':
+        q = torch.nn.functional.normalize(query, dim=1)
+        g = torch.nn.functional.normalize(gallery, dim=1)
+        return 1 - q @ g.t()
+    return torch.cdist(query, gallery)
+
+
+def _read_rgb(path: Optional[str]) -> Optional[np.ndarray]:
+    """Read an image as RGB, None when it cannot be read."""
+    if not path or not osp.isfile(path):
+        return None
+    img = mmcv.imread(path)
+    return None if img is None else img[..., ::-1]
+
+
+def write_rank_lists(visualizer: ReIDVisualizer,
+                     query_feats: torch.Tensor,
+                     gallery_feats: torch.Tensor,
+                     query_pids: Sequence[int],
+                     gallery_pids: Sequence[int],
+                     query_camids: Sequence[int],
+                     gallery_camids: Sequence[int],
+                     query_paths: Sequence[str],
+                     gallery_paths: Sequence[str],
+                     out_dir: Optional[str],
+                     query_indices: Sequence[int],
+                     topk: int = 10,
+                     metric: str = 'euclidean',
+                     junk: str = 'mark',
+                     thumb_size: Tuple[int, int] = (160, 80),
+                     name_prefix: str = 'rank',
+                     step: int = 0,
+                     add_to_backends: bool = True) -> List[str]:
+    """Draw and write the rank lists of chosen queries.
+
+    Args:
+        visualizer (ReIDVisualizer): Draws and records the pictures.
+        query_feats (Tensor): Q x D query features.
+        gallery_feats (Tensor): G x D gallery features.
+        query_pids, gallery_pids (Sequence[int]): Identities.
+        query_camids, gallery_camids (Sequence[int]): Cameras.
+        query_paths, gallery_paths (Sequence[str]): Image files.
+        out_dir (str, optional): Folder of the PNG files; None writes none
+            (backends only).
+        query_indices (Sequence[int]): Queries to draw.
+        topk (int): Ranked gallery images per query. Defaults to 10.
+        metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
+            ``'euclidean'``.
+        junk (str): ``'mark'`` or ``'skip'`` same-camera matches. Defaults
+            to ``'mark'``.
+        thumb_size (tuple[int, int]): Thumbnail ``(h, w)``.
+        name_prefix (str): File and backend name prefix. Defaults to
+            'rank'.
+        step (int): Backend step. Defaults to 0.
+        add_to_backends (bool): Also record in the visual backends.
+
+    Returns:
+        list[str]: The written files (empty when ``out_dir`` is None).
+    """
+    query_indices = [int(i) for i in query_indices]
+    if not query_indices:
+        return []
+    dist = _distance(query_feats[query_indices].float(), gallery_feats.float(),
+                     metric).cpu().numpy()
+    written = []
+    for row, qi in enumerate(query_indices):
+        items = select_rank_list(
+            dist[row],
+            int(query_pids[qi]),
+            int(query_camids[qi]),
+            gallery_pids,
+            gallery_camids,
+            topk=topk,
+            junk=junk)
+        stem = osp.splitext(osp.basename(str(query_paths[qi])))[0]
+        name = f'{name_prefix}_q{qi:05d}_{stem}'
+        out_file = None
+        if out_dir is not None:
+            out_file = osp.join(out_dir, name + '.png')
+            written.append(out_file)
+        first = next((it for it in items if it.rank is not None), None)
+        verdict = '' if first is None else (
+            '  R1 correct' if first.kind == 'correct' else '  R1 wrong')
+        visualizer.visualize_rank_list(
+            _read_rgb(query_paths[qi]),
+            [_read_rgb(gallery_paths[it.index]) for it in items],
+            [it.distance for it in items], [it.kind for it in items],
+            ranks=[it.rank for it in items],
+            query_text=f'id {int(query_pids[qi])}  cam '
+            f'{int(query_camids[qi]) + 1}',
+            gallery_texts=[
+                f'id {int(gallery_pids[it.index])}  cam '
+                f'{int(gallery_camids[it.index]) + 1}' for it in items
+            ],
+            title=f'{osp.basename(str(query_paths[qi]))}  ({metric} '
+            f'distance){verdict}',
+            thumb_size=thumb_size,
+            name=name,
+            step=step,
+            out_file=out_file,
+            add_to_backends=add_to_backends)
+    return written
+
+
+@HOOKS.register_module()
+class ReIDVisualizationHook(Hook):
+    """Write rank-list pictures after validation and test.
+
+    Every rank collects the predicted features of its batches (the
+    ``pred_feature`` of the model's data samples, with the ``pid``,
+    ``camid``, ``is_query`` and ``img_path`` metainfo that
+    ``PackReIDInputs`` stores); after the loop they are gathered with
+    MMEngine's ``collect_results`` and rank 0 alone ranks the gallery for a
+    seeded choice of queries and writes one picture per query to
+    ``<work_dir>/<out_dir>/`` (validation in training: in a sub-folder
+    ``epoch_<N>`` or ``iter_<N>``) and to the visualizer's backends
+    (TensorBoard when configured). Other ranks write nothing.
+
+    Args:
+        enable (bool): Draw anything at all. Defaults to False (so the
+            runtime config can list the hook; ``tools/test.py --show-dir``
+            enables it).
+        out_dir (str): Folder under the work dir (or absolute). Defaults to
+            'vis'.
+        num_queries (int): Queries drawn. Defaults to 8.
+        topk (int): Ranked gallery images per query. Defaults to 10.
+        seed (int): Seed of the query choice; the same queries are drawn at
+            every validation. Defaults to 0.
+        metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
+            ``'euclidean'`` (the evaluator's default).
+        junk (str): ``'mark'`` shows same-camera matches of the query's
+            identity greyed and unranked, ``'skip'`` leaves them out.
+            Defaults to ``'mark'``.
+        interval (int): Draw at every ``interval``-th validation. Test runs
+            are always drawn. Defaults to 1.
+        thumb_size (tuple[int, int]): Thumbnail ``(h, w)``. Defaults to
+            (160, 80).
+        draw_attention (bool): Also draw the SONA attention of one position
+            of the first chosen query, through the model. Defaults to
+            False.
+        attention_stage (int, optional): Stage of the SONA block (1 = after
+            layer2, 2 = after layer3). Defaults to the last block.
+        attention_position (tuple[float, float]): Query position as
+            fractions ``(x, y)`` of the image width and height. Defaults to
+            (0.5, 0.35), the upper torso of a pedestrian crop.
+        add_to_backends (bool): Also record the pictures in the visual
+            backends. Defaults to True.
+    """
+
+    priority = 'NORMAL'
+
+    def __init__(self,
+                 enable: bool = False,
+                 out_dir: str = 'vis',
+                 num_queries: int = 8,
+                 topk: int = 10,
+                 seed: int = 0,
+                 metric: str = 'euclidean',
+                 junk: str = 'mark',
+                 interval: int = 1,
+                 thumb_size: Tuple[int, int] = (160, 80),
+                 draw_attention: bool = False,
+                 attention_stage: Optional[int] = None,
+                 attention_position: Tuple[float, float] = (0.5, 0.35),
+                 add_to_backends: bool = True) -> None:
+        if metric not in ('euclidean', 'cosine'):
+            raise ValueError(
+                f"metric must be 'euclidean' or 'cosine', got {metric!r}.")
+        if junk not in ('mark', 'skip'):
+            raise ValueError(f"junk must be 'mark' or 'skip', got {junk!r}.")
+        if num_queries < 1 or topk < 1 or interval < 1:
+            raise ValueError('num_queries, topk and interval must be >= 1.')
+        fx, fy = attention_position
+        if not (0 <= fx < 1 and 0 <= fy < 1):
+            raise ValueError(
+                'attention_position holds fractions of the '
+                f'image size in [0, 1), got {attention_position}.')
+        self.enable = enable
+        self.out_dir = out_dir
+        self.num_queries = num_queries
+        self.topk = topk
+        self.seed = seed
+        self.metric = metric
+        self.junk = junk
+        self.interval = interval
+        self.thumb_size = tuple(thumb_size)
+        self.draw_attention = draw_attention
+        self.attention_stage = attention_stage
+        self.attention_position = (float(fx), float(fy))
+        self.add_to_backends = add_to_backends
+        self._results: list = []
+        self._num_vals = 0
+        self._visualizer: Optional[ReIDVisualizer] = None
+
+    # Collection ----------------------------------------------------------
+    def _active(self, mode: str) -> bool:
+        """Whether this loop is drawn."""
+        if not self.enable:
+            return False
+        return mode == 'test' or self._num_vals % self.interval == 0
+
+    def _collect(self, outputs: Optional[Sequence]) -> None:
+        """Keep the features and labels of a batch's data samples."""
+        for sample in outputs or []:
+            if 'pred_feature' not in sample:
+                continue
+            meta = sample.metainfo
+            pid = meta.get('pid')
+            if pid is None and 'gt_label' in sample:
+                pid = int(sample.gt_label.reshape(-1)[0])
+            self._results.append(
+                dict(
+                    feat=sample.pred_feature.detach().float().cpu(),
+                    pid=-1 if pid is None else int(pid),
+                    camid=int(meta.get('camid', -1)),
+                    is_query=meta.get('is_query'),
+                    img_path=meta.get('img_path')))
+
+    def before_val_epoch(self, runner) -> None:
+        self._results = []
+
+    def before_test_epoch(self, runner) -> None:
+        self._results = []
+
+    def after_val_iter(self,
+                       runner,
+                       batch_idx: int,
+                       data_batch=None,
+                       outputs: Optional[Sequence] = None) -> None:
+        if self._active('val'):
+            self._collect(outputs)
+
+    def after_test_iter(self,
+                        runner,
+                        batch_idx: int,
+                        data_batch=None,
+                        outputs: Optional[Sequence] = None) -> None:
+        if self._active('test'):
+            self._collect(outputs)
+
+    def after_val_epoch(self, runner, metrics=None) -> None:
+        active = self._active('val')
+        self._num_vals += 1
+        if active:
+            self._draw(runner, 'val')
+
+    def after_test_epoch(self, runner, metrics=None) -> None:
+        if self._active('test'):
+            self._draw(runner, 'test')
+
+    # Drawing ---------------------------------------------------------------
+    def _get_visualizer(self, runner) -> ReIDVisualizer:
+        """The runner's visualizer, or a drawing one when it is another
+        kind (the pictures then still reach the runner's backends)."""
+        if isinstance(runner.visualizer, ReIDVisualizer):
+            return runner.visualizer
+        if self._visualizer is None:
+            self._visualizer = ReIDVisualizer(name=f'reid_vis_hook_{id(self)}')
+            self._visualizer._vis_backends = runner.visualizer._vis_backends
+        return self._visualizer
+
+    @staticmethod
+    def _train_progress(runner) -> Optional[Tuple[str, int]]:
+        """``('epoch', N)`` or ``('iter', N)`` when validating in training."""
+        loop = runner._train_loop
+        if not isinstance(loop, BaseLoop):
+            return None
+        if isinstance(loop, EpochBasedTrainLoop):
+            return 'epoch', runner.epoch
+        return 'iter', runner.iter
+
+    def _out_dir(self, runner, mode: str) -> str:
+        """Folder of this loop's pictures."""
+        root = self.out_dir if osp.isabs(self.out_dir) else osp.join(
+            runner.work_dir, self.out_dir)
+        progress = self._train_progress(runner) if mode == 'val' else None
+        if progress is None:
+            return root
+        return osp.join(root, f'{progress[0]}_{progress[1]}')
+
+    def _step(self, runner, mode: str) -> int:
+        """Backend step: the epoch (or iteration) of a validation."""
+        progress = self._train_progress(runner) if mode == 'val' else None
+        return 0 if progress is None else progress[1]
+
+    def _dataset(self, runner, mode: str):
+        """The dataset of the loop being drawn."""
+        loader = runner.test_dataloader if mode == 'test' \
+            else runner.val_dataloader
+        return loader.dataset
+
+    def _draw(self, runner, mode: str) -> None:
+        """Gather the results on rank 0 and write the pictures there."""
+        dataset = self._dataset(runner, mode)
+        results = collect_results(self._results, len(dataset), 'cpu')
+        self._results = []
+        if get_rank() != 0 or not results:
+            return
+        if any(r['is_query'] is None for r in results):
+            print_log(
+                'ReIDVisualizationHook: the data samples carry no '
+                '`is_query` metainfo (use PackReIDInputs and a split="test" '
+                'dataset); no rank list is drawn.',
+                logger='current',
+                level=30)
+            return
+        is_query = np.array([bool(r['is_query']) for r in results])
+        q_idx = np.flatnonzero(is_query)
+        g_idx = np.flatnonzero(~is_query)
+        if len(q_idx) == 0 or len(g_idx) == 0:
+            print_log(
+                'ReIDVisualizationHook: no query or no gallery item was '
+                'seen; no rank list is drawn.',
+                logger='current',
+                level=30)
+            return
+        feats = torch.stack([r['feat'] for r in results])
+        pids = np.array([r['pid'] for r in results])
+        camids = np.array([r['camid'] for r in results])
+        paths = [r['img_path'] for r in results]
+        chosen = choose_queries(len(q_idx), self.num_queries, self.seed)
+        out_dir = self._out_dir(runner, mode)
+        step = self._step(runner, mode)
+        visualizer = self._get_visualizer(runner)
+        written = write_rank_lists(
+            visualizer,
+            feats[q_idx],
+            feats[g_idx],
+            pids[q_idx],
+            pids[g_idx],
+            camids[q_idx],
+            camids[g_idx], [paths[i] for i in q_idx],
+            [paths[i] for i in g_idx],
+            out_dir,
+            chosen,
+            topk=self.topk,
+            metric=self.metric,
+            junk=self.junk,
+            thumb_size=self.thumb_size,
+            name_prefix=f'{mode}_rank' if mode == 'val' else 'rank',
+            step=step,
+            add_to_backends=self.add_to_backends)
+        if self.draw_attention:
+            first = int(q_idx[chosen[0]])
+            path = self._draw_attention(runner, visualizer, dataset, first,
+                                        paths[first], out_dir, step)
+            if path:
+                written.append(path)
+        print_log(
+            f'ReIDVisualizationHook: wrote {len(written)} picture(s) to '
+            f'{out_dir}',
+            logger='current')
+
+    def _draw_attention(self, runner, visualizer: ReIDVisualizer, dataset,
+                        index: int, img_path: str, out_dir: str,
+                        step: int) -> Optional[str]:
+        """Attention of one position of a query through the model."""
+        from mmsona.apis.attention import (cell_center, find_sona_blocks,
+                                           get_sona_attention,
+                                           position_to_cell)
+        model = runner.model.module if is_model_wrapper(
+            runner.model) else runner.model
+        if not find_sona_blocks(model):
+            print_log(
+                'ReIDVisualizationHook: draw_attention is set but the model '
+                'has no SONA block; skipped.',
+                logger='current',
+                level=30)
+            return None
+        if dataset.get_data_info(index).get('img_path') != img_path:
+            index = next(
+                i for i in range(len(dataset))
+                if dataset.get_data_info(i).get('img_path') == img_path)
+        data = model.data_preprocessor(pseudo_collate([dataset[index]]), False)
+        attn, feat_hw, stage = get_sona_attention(model, data['inputs'],
+                                                  self.attention_stage)
+        image = _read_rgb(img_path)
+        h, w = image.shape[:2]
+        fx, fy = self.attention_position
+        cell = position_to_cell((fx * w, fy * h), (h, w), feat_hw)
+        row = attn[0, cell[0] * feat_hw[1] + cell[1]].reshape(feat_hw)
+        stem = osp.splitext(osp.basename(img_path))[0]
+        out_file = osp.join(out_dir, f'attention_stage{stage}_{stem}.png')
+        scale = self.thumb_size[0] / h
+        visualizer.visualize_attention(
+            image,
+            row,
+            cell_center(cell, (h, w), feat_hw),
+            name=f'attention_stage{stage}',
+            step=step,
+            out_file=out_file,
+            add_to_backends=self.add_to_backends,
+            scale=scale,
+            side_by_side=True)
+        return out_file

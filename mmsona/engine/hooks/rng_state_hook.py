@@ -1,0 +1,165 @@
+"""Save and restore the random number generators with the checkpoints."""
+import random
+from typing import List, Optional
+
+import numpy as np
+import torch
+from mmengine.dist import all_gather_object, get_rank, get_world_size
+from mmengine.hooks import CheckpointHook, Hook
+from mmengine.logging import print_log
+
+from mmsona.registry import HOOKS
+
+__all__ = ['RNGStateHook', 'get_rng_state', 'set_rng_state']
+
+CHECKPOINT_KEY = 'rng_states'
+
+
+def get_rng_state() -> dict:
+    """The state of Python's, NumPy's and PyTorch's global generators.
+
+    Returns:
+        dict: ``python``, ``numpy``, ``torch`` and, with CUDA, ``cuda``.
+    """
+    state = dict(
+        python=random.getstate(),
+        numpy=np.random.get_state(),
+        torch=torch.get_rng_state())
+    if torch.cuda.is_available() and torch.cuda.is_initialized():
+        state['cuda'] = torch.cuda.get_rng_state()
+    return state
+
+
+def set_rng_state(state: dict) -> None:
+    """Restore a state from :func:`get_rng_state`.
+
+    Args:
+        state (dict): The saved state.
+    """
+    random.setstate(state['python'])
+    np.random.set_state(state['numpy'])
+    torch.set_rng_state(state['torch'].cpu())
+    if 'cuda' in state and torch.cuda.is_available():
+        torch.cuda.set_rng_state(state['cuda'].cpu())
+
+
+@HOOKS.register_module()
+class RNGStateHook(Hook):
+    """Make ``--resume`` continue with the random streams of the lost run.
+
+    MMEngine's resume restores weights, optimizer, schedulers and the
+    loop counters, and re-seeds the generators with the run's seed; but the
+    generators have advanced by the time of a checkpoint, so a resumed run
+    draws different DropBlock+ blocks, flips and crops than the run it
+    replaces. This hook
+
+    - captures every rank's generator states where the checkpoint hook
+      saves (end of an epoch, or of an iteration for iteration-based
+      checkpoints), gathering them to rank 0 under DDP, and stores them in
+      the checkpoint under ``rng_states``;
+    - restores them (each rank its own) when a run resumes from such a
+      checkpoint, right before training continues (not for ``load_from``);
+    - makes validation invisible to the training stream: generator states
+      are put back after every validation, so a resumed run, which does not
+      repeat the validation of the checkpoint's epoch, stays in step.
+
+    With it and ``randomness=dict(seed=..., deterministic=True)``, a run
+    killed mid-epoch and resumed with ``--resume auto`` ends with the same
+    weights as an uninterrupted one (epoch-based loops; data workers of
+    ``persistent_workers=True`` keep their own streams and are not
+    covered).
+
+    Args:
+        by_epoch (bool, optional): Capture at epoch ends (True) or at
+            iteration ends (False). Defaults to the checkpoint hook's
+            ``by_epoch``.
+        interval (int, optional): Capture every ``interval`` epochs or
+            iterations (and at the last one). Defaults to the checkpoint
+            hook's ``interval``, so states are gathered exactly when a
+            checkpoint is written.
+    """
+
+    priority = 'LOW'
+
+    def __init__(self,
+                 by_epoch: Optional[bool] = None,
+                 interval: Optional[int] = None) -> None:
+        self.by_epoch = by_epoch
+        self.interval = interval
+        self._states: Optional[List[dict]] = None
+        self._pending: Optional[dict] = None
+        self._val_state: Optional[dict] = None
+
+    def before_run(self, runner) -> None:
+        ckpt_hook = next(
+            (h for h in runner.hooks if isinstance(h, CheckpointHook)), None)
+        if self.by_epoch is None:
+            self.by_epoch = True if ckpt_hook is None else ckpt_hook.by_epoch
+        if self.interval is None:
+            self.interval = 1 if ckpt_hook is None else max(
+                1, int(ckpt_hook.interval))
+
+    def _capture(self, runner) -> None:
+        """Store every rank's generator states (gathered under DDP)."""
+        state = get_rng_state()
+        if get_world_size() > 1:
+            self._states = all_gather_object(state)
+        else:
+            self._states = [state]
+
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
+                         outputs=None) -> None:
+        if self.by_epoch:
+            return
+        if self.every_n_train_iters(runner, self.interval) or \
+                self.is_last_train_iter(runner):
+            self._capture(runner)
+
+    def after_train_epoch(self, runner) -> None:
+        if not self.by_epoch:
+            return
+        if self.every_n_epochs(runner, self.interval) or \
+                self.is_last_train_epoch(runner):
+            self._capture(runner)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        if self._states is not None:
+            checkpoint[CHECKPOINT_KEY] = self._states
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        states = checkpoint.get(CHECKPOINT_KEY)
+        meta = checkpoint.get('meta', {})
+        self._pending = None if states is None else dict(
+            states=states, epoch=meta.get('epoch'), iter=meta.get('iter'))
+
+    def before_train(self, runner) -> None:
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return
+        # Only a resume puts the loop at the checkpoint's position; a
+        # ``load_from`` of the same file starts at 0 and keeps its seed.
+        if (runner.epoch, runner.iter) != (pending['epoch'], pending['iter']):
+            return
+        states = pending['states']
+        rank = get_rank()
+        if len(states) != get_world_size():
+            print_log(
+                f'RNGStateHook: the checkpoint holds generator states of '
+                f'{len(states)} process(es), this run has '
+                f'{get_world_size()}; rank {rank} uses state '
+                f'{rank % len(states)}.',
+                logger='current',
+                level=30)
+        set_rng_state(states[rank % len(states)])
+        self._states = states
+
+    def before_val(self, runner) -> None:
+        self._val_state = get_rng_state()
+
+    def after_val(self, runner) -> None:
+        if self._val_state is not None:
+            set_rng_state(self._val_state)
+            self._val_state = None
