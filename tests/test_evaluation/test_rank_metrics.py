@@ -1,0 +1,223 @@
+"""evaluate_rank / evaluate_features against a brute-force reference."""
+import numpy as np
+import pytest
+import torch
+
+import mmsona.evaluation.functional.match_ranks as match_ranks
+from mmsona.evaluation.functional import (compute_distance,
+                                          evaluate_distance_rows,
+                                          evaluate_features, evaluate_rank)
+
+# (DENSE_FRACTION, NUM_BINS): item-by-item search, histogram with real
+# resolution, histogram so coarse that most items need the exact search.
+PATHS = [(1.0, 4096), (0.0, 4096), (0.0, 3)]
+
+
+@pytest.fixture(params=PATHS, ids=['search', 'binned', 'coarse-bins'])
+def ranking_path(request, monkeypatch):
+    dense_fraction, num_bins = request.param
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', dense_fraction)
+    monkeypatch.setattr(match_ranks, 'NUM_BINS', num_bins)
+    return request.param
+
+
+def _check(out_fn, ref):
+    if ref is None:
+        with pytest.raises(ValueError, match='valid match'):
+            out_fn()
+    else:
+        return out_fn()
+
+
+def test_evaluate_rank_random_ties(ranking_path, brute_force, make_ids,
+                                   same_summary):
+    rng = np.random.default_rng(0)
+    checked = 0
+    for case in range(80):
+        num_q, num_g = int(rng.integers(1, 12)), int(rng.integers(1, 40))
+        ids = make_ids(rng, num_q, num_g)
+        # Few distinct values: many exact ties, including with positives.
+        dist = rng.integers(0, 4, (num_q, num_g)).astype(np.float64)
+        if case % 3 == 1:
+            dist = dist.astype(np.float32) - 1.5  # negative distances too
+        max_rank = int(rng.integers(1, 12))
+        chunk = int(rng.integers(1, 5))
+        ref = brute_force(dist, *ids, max_rank)
+        out = _check(
+            lambda: evaluate_rank(
+                dist, *ids, max_rank=max_rank, chunk_size=chunk), ref)
+        if out is not None:
+            same_summary(out, ref)
+            checked += 1
+    assert checked > 40
+
+
+def test_evaluate_rank_continuous(ranking_path, brute_force, make_ids,
+                                  same_summary):
+    rng = np.random.default_rng(1)
+    for _ in range(8):
+        num_q, num_g = int(rng.integers(5, 20)), int(rng.integers(20, 150))
+        ids = make_ids(rng, num_q, num_g, num_ids=8, num_cams=4)
+        dist = rng.random((num_q, num_g))
+        ref = brute_force(dist, *ids, 20)
+        out = evaluate_rank(
+            torch.from_numpy(dist),
+            *[torch.from_numpy(x) for x in ids],
+            max_rank=20,
+            chunk_size=7)
+        same_summary(out, ref)
+
+
+def test_rank_invariant_to_chunking_and_paths(monkeypatch, make_ids):
+    rng = np.random.default_rng(2)
+    ids = make_ids(rng, 40, 300, num_ids=10, num_cams=4)
+    dist = rng.integers(0, 50, (40, 300)).astype(np.float32)
+    results = []
+    for dense_fraction, num_bins in PATHS:
+        monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', dense_fraction)
+        monkeypatch.setattr(match_ranks, 'NUM_BINS', num_bins)
+        for chunk in (1, 7, None):
+            results.append(evaluate_rank(dist, *ids, chunk_size=chunk))
+    for other in results[1:]:
+        np.testing.assert_array_equal(other['cmc'], results[0]['cmc'])
+        assert other['mAP'] == pytest.approx(results[0]['mAP'], abs=1e-12)
+        assert other['mINP'] == pytest.approx(results[0]['mINP'], abs=1e-12)
+
+
+def test_infinite_distances(ranking_path, brute_force, same_summary):
+    q_pids, g_pids = np.array([1, 2]), np.array([1, 1, 2, 3, 2, 1])
+    q_cams, g_cams = np.array([0, 0]), np.array([1, 2, 1, 1, 2, 0])
+    inf = np.inf
+    dist = np.array([[inf, 1., -inf, inf, 0., 1.],
+                     [2., inf, inf, -inf, 2., inf]])
+    ref = brute_force(dist, q_pids, g_pids, q_cams, g_cams, 6)
+    same_summary(evaluate_rank(dist, q_pids, g_pids, q_cams, g_cams, 6), ref)
+
+
+def _tie_features(rng, num, metric):
+    """Features whose distances are exact in float and often tie."""
+    if metric == 'euclidean':
+        return rng.integers(-1, 2, (num, 3)).astype(np.float64)
+    # Four non-zero +-1 entries: norm 2, normalised entries +-0.5 or 0.
+    feats = np.zeros((num, 6))
+    for row in feats:
+        slots = rng.choice(6, 4, replace=False)
+        row[slots] = rng.choice([-1.0, 1.0], 4)
+    return feats
+
+
+@pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
+@pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
+def test_evaluate_features_matches_brute_force(metric, dtype, ranking_path,
+                                               brute_force, make_ids,
+                                               same_summary):
+    rng = np.random.default_rng(3)
+    for case in range(24):
+        num_q, num_g = int(rng.integers(1, 10)), int(rng.integers(1, 30))
+        ids = make_ids(rng, num_q, num_g)
+        if case % 2:
+            q = torch.from_numpy(_tie_features(rng, num_q, metric))
+            g = torch.from_numpy(_tie_features(rng, num_g, metric))
+        else:
+            q = torch.randn(num_q, 8, dtype=torch.float64)
+            g = torch.randn(num_g, 8, dtype=torch.float64)
+        q, g = q.to(dtype), g.to(dtype)
+        ref = brute_force(compute_distance(q, g, metric).numpy(), *ids, 10)
+        out = _check(
+            lambda: evaluate_features(
+                q, g, *ids, metric=metric, max_rank=10, chunk_size=3), ref)
+        if out is not None:
+            same_summary(out, ref)
+
+
+def test_evaluate_features_numpy_and_default_chunk(brute_force, make_ids,
+                                                   same_summary):
+    rng = np.random.default_rng(4)
+    ids = make_ids(rng, 25, 120, num_ids=6)
+    q = rng.integers(0, 3, (25, 4)).astype(np.float32)
+    g = rng.integers(0, 3, (120, 4)).astype(np.float32)
+    ref = brute_force(compute_distance(q, g).numpy(), *ids, 50)
+    same_summary(evaluate_features(q, g, *ids), ref)
+
+
+def test_protocol_details():
+    # Query pid 1 in camera 0.
+    g_pids = np.array([1, 1, -1, 0, 2, 1])
+    g_cams = np.array([0, 1, 1, 1, 1, 2])
+    dist = np.array([[0.0, 3.0, 1.0, 2.0, 2.0, 5.0]])
+    out = evaluate_rank(dist, [1], g_pids, [0], g_cams, max_rank=4)
+    # Ranked valid list: 0(d2,idx3) 2(d2,idx4) 1(d3) 1(d5); the same-camera
+    # match at distance 0 and the junk item are ignored, ties go by index.
+    np.testing.assert_allclose(out['cmc'], [0, 0, 1, 1])
+    assert out['mAP'] == pytest.approx((1 / 3 + 2 / 4) / 2, abs=1e-15)
+    assert out['mINP'] == pytest.approx(2 / 4, abs=1e-15)
+    assert out['num_valid_queries'] == 1
+    assert isinstance(out['mAP'], float) and isinstance(out['cmc'], np.ndarray)
+
+
+def test_single_query_and_single_gallery(same_summary, brute_force):
+    out = evaluate_rank([[0.5]], [3], [3], [0], [1], max_rank=5)
+    np.testing.assert_allclose(out['cmc'], np.ones(5))
+    assert out['mAP'] == 1.0 and out['mINP'] == 1.0
+    dist = np.array([[0.2], [0.1], [0.3]])
+    ids = (np.array([3, 4, 3]), np.array([3]), np.array([0, 0,
+                                                         1]), np.array([1]))
+    same_summary(
+        evaluate_rank(dist, *ids, max_rank=3), brute_force(dist, *ids, 3))
+    assert evaluate_rank(dist, *ids)['num_valid_queries'] == 1
+
+
+def test_invalid_inputs():
+    with pytest.raises(ValueError, match='valid match'):
+        evaluate_rank([[0.1, 0.2]], [1], [1, 2], [0], [0, 1])
+    with pytest.raises(ValueError, match='non-empty'):
+        evaluate_rank(np.zeros((0, 3)), [], [1, 2, 3], [], [0, 0, 0])
+    with pytest.raises(ValueError, match='non-empty'):
+        evaluate_features(
+            torch.zeros(2, 4), torch.zeros(0, 4), [1, 2], [], [0, 0], [])
+    with pytest.raises(ValueError, match='NaN'):
+        evaluate_rank([[np.nan, 1.0]], [1], [1, 1], [0], [1, 1])
+    with pytest.raises(ValueError, match='NaN or inf'):
+        evaluate_features(
+            torch.tensor([[np.inf, 0.0]]), torch.ones(2, 2), [1], [1, 1], [0],
+            [1, 1])
+    with pytest.raises(ValueError, match='shape'):
+        evaluate_rank(np.zeros((2, 3)), [1], [1, 2, 3], [0], [0, 0, 0])
+    with pytest.raises(ValueError, match='integers'):
+        evaluate_rank([[0.1]], [1.5], [1], [0], [1])
+    with pytest.raises(ValueError, match='protocol'):
+        evaluate_rank([[0.1]], [1], [1], [0], [1], protocol='duke')
+    with pytest.raises(ValueError, match='metric'):
+        evaluate_features(
+            torch.ones(1, 2),
+            torch.ones(1, 2), [1], [1], [0], [1],
+            metric='l1')
+
+
+def test_distance_rows_are_requested_in_chunks():
+    rng = np.random.default_rng(5)
+    dist = torch.from_numpy(rng.random((10, 30)))
+    q_pids, g_pids = rng.integers(1, 4, 10), rng.integers(1, 4, 30)
+    q_cams, g_cams = rng.integers(0, 2, 10), rng.integers(0, 2, 30)
+    calls = []
+
+    def rows(start, end):
+        calls.append((start, end))
+        return dist[start:end]
+
+    out = evaluate_distance_rows(
+        rows, q_pids, g_pids, q_cams, g_cams, chunk_size=4)
+    assert calls == [(0, 4), (4, 8), (8, 10)]
+    ref = evaluate_rank(dist, q_pids, g_pids, q_cams, g_cams)
+    np.testing.assert_array_equal(out['cmc'], ref['cmc'])
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason='needs CUDA')
+def test_cuda_matches_cpu(make_ids):
+    rng = np.random.default_rng(6)
+    ids = make_ids(rng, 30, 200, num_ids=8)
+    q, g = torch.randn(30, 16), torch.randn(200, 16)
+    cpu = evaluate_features(q, g, *ids)
+    gpu = evaluate_features(q.cuda(), g.cuda(), *ids)
+    np.testing.assert_allclose(gpu['cmc'], cpu['cmc'])
+    assert gpu['mAP'] == pytest.approx(cpu['mAP'], abs=1e-6)

@@ -1,0 +1,235 @@
+"""ReIDMetric: registry, options, errors, feature dump, two-process run."""
+import os.path as osp
+import socket
+import sys
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from mmengine.structures import BaseDataElement
+
+from mmsona.evaluation import (ReIDMetric, compute_distance, evaluate_features,
+                               evaluate_rank, query_expansion, re_ranking)
+from mmsona.registry import METRICS
+
+
+def make_samples(num_query=8,
+                 num_gallery=15,
+                 dim=6,
+                 seed=0,
+                 orphan_query=True):
+    """Query samples then gallery samples, as the model's predict dicts."""
+    rng = np.random.default_rng(seed)
+    centres = rng.normal(size=(6, dim))
+    samples = []
+    for i in range(num_query + num_gallery):
+        is_query = i < num_query
+        if is_query:
+            # Every pid 1..4 has gallery items in all three cameras.
+            pid, camid = int(rng.integers(1, 5)), int(rng.integers(0, 3))
+            if orphan_query and i == 1:
+                pid = 5  # no gallery item has it
+        else:
+            j = i - num_query
+            pid, camid = j % 5, (j // 5) % 3
+        feat = centres[pid] + 0.8 * rng.normal(size=dim)
+        samples.append(
+            dict(
+                pred_feature=torch.tensor(feat, dtype=torch.float32),
+                pid=pid,
+                camid=camid,
+                is_query=is_query,
+                img_path=f'img_{i:03d}.jpg',
+                gt_label=pid))
+    return samples
+
+
+def split(samples):
+    query = [s for s in samples if s['is_query']]
+    gallery = [s for s in samples if not s['is_query']]
+    feats = [
+        torch.stack([s['pred_feature'] for s in part])
+        for part in (query, gallery)
+    ]
+    ids = [
+        np.array([s[key] for s in part]) for key in ('pid', 'camid')
+        for part in (query, gallery)
+    ]
+    return feats, (ids[0], ids[1], ids[2], ids[3])
+
+
+def run_metric(metric, samples, batch=4):
+    for start in range(0, len(samples), batch):
+        metric.process(None, samples[start:start + batch])
+    with warnings.catch_warnings():
+        warnings.simplefilter('ignore')
+        return metric.evaluate(len(samples))
+
+
+def expected(summary, topk=(1, 5, 10)):
+    out = {f'reid/R{k}': summary['cmc'][k - 1] * 100 for k in topk}
+    out['reid/mAP'] = summary['mAP'] * 100
+    out['reid/mINP'] = summary['mINP'] * 100
+    out['reid/num_valid_queries'] = summary['num_valid_queries']
+    return out
+
+
+def assert_metrics(got, want):
+    assert set(got) == set(want)
+    for key, value in want.items():
+        assert got[key] == pytest.approx(value, abs=1e-9), key
+
+
+def test_registry_build_and_default_metrics():
+    metric = METRICS.build(dict(type='ReIDMetric'))
+    assert isinstance(metric, ReIDMetric) and metric.prefix == 'reid'
+    samples = make_samples()
+    (q, g), ids = split(samples)
+    got = run_metric(metric, samples)
+    assert_metrics(got, expected(evaluate_features(q, g, *ids)))
+    assert got['reid/num_valid_queries'] == 7
+    assert metric.results == []
+
+
+def test_process_accepts_data_elements_and_keeps_small_cpu_results():
+    metric = ReIDMetric()
+    sample = BaseDataElement(
+        metainfo=dict(pid=3, camid=1, is_query=True, img_path='a.jpg'))
+    sample.pred_feature = torch.arange(4.0).view(1, 4)
+    sample.gt_label = torch.tensor([3])
+    metric.process(None, [sample, sample.to_dict()])
+    assert len(metric.results) == 2
+    for result in metric.results:
+        assert set(result) == {
+            'feature', 'pid', 'camid', 'is_query', 'img_path'
+        }
+        assert result['feature'].shape == (4, )
+        assert result['feature'].device.type == 'cpu'
+        assert result['pid'] == 3 and result['is_query'] is True
+    with pytest.raises(KeyError, match='camid'):
+        metric.process(
+            None, [dict(pred_feature=torch.ones(2), pid=1, is_query=False)])
+
+
+@pytest.mark.parametrize('options', [
+    dict(metric='cosine', topk=(1, 3), max_rank=5),
+    dict(protocol='cuhk03', num_repeats=3, seed=2),
+    dict(rerank=True, rerank_k1=6, rerank_k2=2, rerank_lambda=0.4),
+    dict(aqe=True, aqe_k=2, aqe_alpha=2.0),
+    dict(aqe=True, rerank=True, chunk_size=2),
+])
+def test_options_match_functional(options):
+    samples = make_samples(seed=1)
+    (q, g), ids = split(samples)
+    metric_name = options.get('metric', 'euclidean')
+    if options.get('aqe'):
+        q, g = query_expansion(
+            q,
+            g,
+            k=options.get('aqe_k', 5),
+            alpha=options.get('aqe_alpha', 3.0))
+    extra = dict(max_rank=options.get('max_rank', 50))
+    if options.get('protocol'):
+        extra.update(protocol='cuhk03', num_repeats=3, seed=2)
+    if options.get('rerank'):
+        dist = re_ranking(q, g, options.get('rerank_k1', 20),
+                          options.get('rerank_k2', 6),
+                          options.get('rerank_lambda', 0.3), metric_name)
+    else:
+        dist = compute_distance(q, g, metric_name)
+    want = expected(
+        evaluate_rank(dist, *ids, **extra), options.get('topk', (1, 5, 10)))
+    assert_metrics(run_metric(ReIDMetric(**options), samples), want)
+
+
+def test_warns_about_and_errors_on_invalid_queries():
+    samples = make_samples()
+    metric = ReIDMetric()
+    for s in samples:
+        metric.process(None, [s])
+    with pytest.warns(UserWarning, match='1 of 8 queries have no valid'):
+        metric.evaluate(len(samples))
+    only_orphan = [samples[1]] + [s for s in samples if not s['is_query']]
+    with pytest.raises(ValueError, match='None of the 1 queries'):
+        run_metric(ReIDMetric(), only_orphan)
+    gallery_only = [s for s in samples if not s['is_query']]
+    with pytest.raises(ValueError, match='no query item'):
+        run_metric(ReIDMetric(), gallery_only)
+    with pytest.raises(ValueError, match='no gallery item'):
+        run_metric(ReIDMetric(), samples[:8])
+
+
+def test_bad_options():
+    with pytest.raises(ValueError, match='metric'):
+        ReIDMetric(metric='l2')
+    with pytest.raises(ValueError, match='protocol'):
+        ReIDMetric(protocol='duke')
+    with pytest.raises(ValueError, match='topk'):
+        ReIDMetric(topk=(1, 60), max_rank=50)
+
+
+def test_dump_features_round_trip(tmp_path):
+    samples = make_samples()
+    path = tmp_path / 'out' / 'features.pth'
+    run_metric(ReIDMetric(dump_features=str(path)), samples)
+    dumped = torch.load(path)
+    (q, g), (q_pids, g_pids, q_cams, g_cams) = split(samples)
+    torch.testing.assert_close(dumped['query_feats'], q)
+    torch.testing.assert_close(dumped['gallery_feats'], g)
+    assert dumped['query_pids'].tolist() == q_pids.tolist()
+    assert dumped['gallery_camids'].tolist() == g_cams.tolist()
+    assert dumped['query_paths'][0] == 'img_000.jpg'
+    assert dumped['gallery_paths'][-1] == 'img_022.jpg'
+    # What was dumped is enough to recompute the metrics.
+    again = evaluate_features(dumped['query_feats'], dumped['gallery_feats'],
+                              dumped['query_pids'], dumped['gallery_pids'],
+                              dumped['query_camids'], dumped['gallery_camids'])
+    assert again['mAP'] == evaluate_features(q, g, q_pids, g_pids, q_cams,
+                                             g_cams)['mAP']
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks CPU fallback')
+def test_cuda_request_without_cuda_falls_back_to_cpu():
+    samples = make_samples()
+    metric = ReIDMetric(device='cuda')
+    for s in samples:
+        metric.process(None, [s])
+    with pytest.warns(UserWarning, match='CUDA is not available'):
+        got = metric.evaluate(len(samples))
+    (q, g), ids = split(samples)
+    assert_metrics(got, expected(evaluate_features(q, g, *ids)))
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def test_two_processes_give_single_process_metrics(tmp_path):
+    samples = make_samples(num_query=8, num_gallery=15, seed=3)
+    cases = dict(
+        # 23 samples: the sampler pads rank 1 with sample 0, a valid query
+        # that would change the metrics if it were not dropped again.
+        odd=(dict(), samples),
+        even=(dict(metric='cosine', rerank=True, rerank_k1=5,
+                   rerank_k2=2), samples[:22]))
+    single = {
+        name: run_metric(ReIDMetric(**kwargs), part)
+        for name, (kwargs, part) in cases.items()
+    }
+    # Spawned ranks inherit sys.path, so they can import the worker too.
+    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+    try:
+        import _reid_metric_dist_worker as worker
+        torch.multiprocessing.spawn(
+            worker.run,
+            args=(2, _free_port(), cases, str(tmp_path)),
+            nprocs=2,
+            join=True)
+    finally:
+        sys.path.remove(osp.dirname(osp.abspath(__file__)))
+    for rank in range(2):
+        got = torch.load(tmp_path / f'rank{rank}.pth')
+        assert got == single

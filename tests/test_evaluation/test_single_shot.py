@@ -1,0 +1,81 @@
+"""CUHK03 single-gallery-shot CMC against a per-query reference."""
+import numpy as np
+import pytest
+
+from mmsona.evaluation.functional import (compute_distance, evaluate_features,
+                                          evaluate_rank)
+
+
+def single_shot_reference(dist, q_pids, g_pids, q_cams, g_cams, max_rank,
+                          num_repeats, seed):
+    """The documented sampling, one query and one trial at a time."""
+    groups = sorted({int(p) for p in g_pids if p != -1})
+    members = {
+        p: [j for j in range(len(g_pids)) if g_pids[j] == p]
+        for p in groups
+    }
+    rng = np.random.default_rng(seed)
+    group_u = rng.random((num_repeats, len(groups)))
+    query_u = rng.random((num_repeats, len(q_pids)))
+    cmc, valid = np.zeros(max_rank), 0
+    for i in range(len(q_pids)):
+        positives = [
+            j for j in range(len(g_pids))
+            if g_pids[j] == q_pids[i] and g_cams[j] != q_cams[i]
+        ]
+        if q_pids[i] == -1 or not positives:
+            continue
+        valid += 1
+        for t in range(num_repeats):
+            match = positives[int(query_u[t, i] * len(positives))]
+            items = [match] + [
+                members[p][int(group_u[t, k] * len(members[p]))]
+                for k, p in enumerate(groups) if p != q_pids[i]
+            ]
+            order = sorted(items, key=lambda j: (dist[i, j], j))
+            rank = order.index(match)
+            cmc[rank:] += 1 if rank < max_rank else 0
+    return cmc / (num_repeats * valid)
+
+
+@pytest.mark.parametrize('seed', [0, 7])
+def test_single_shot_matches_reference(seed, brute_force, make_ids):
+    rng = np.random.default_rng(seed)
+    for case in range(15):
+        num_q, num_g = int(rng.integers(1, 12)), int(rng.integers(2, 40))
+        ids = make_ids(rng, num_q, num_g)
+        dist = rng.integers(0, 4, (num_q, num_g)).astype(np.float64)
+        market = brute_force(dist, *ids, 10)
+        if market is None:
+            continue
+        out = evaluate_rank(
+            dist,
+            *ids,
+            max_rank=10,
+            chunk_size=int(rng.integers(1, 5)),
+            protocol='cuhk03',
+            num_repeats=4,
+            seed=seed)
+        ref = single_shot_reference(dist, *ids, 10, 4, seed)
+        np.testing.assert_allclose(out['cmc'], ref, rtol=0, atol=1e-12)
+        # mAP and mINP are the Market ones.
+        assert out['mAP'] == pytest.approx(market['mAP'], abs=1e-12)
+        assert out['mINP'] == pytest.approx(market['mINP'], abs=1e-12)
+
+
+def test_single_shot_is_seeded_and_easier_than_market(make_ids):
+    rng = np.random.default_rng(3)
+    ids = make_ids(rng, 30, 200, num_ids=12, num_cams=2)
+    q, g = rng.normal(size=(30, 6)), rng.normal(size=(200, 6))
+    runs = [
+        evaluate_features(q, g, *ids, protocol='cuhk03', seed=s)
+        for s in (0, 0, 1)
+    ]
+    np.testing.assert_array_equal(runs[0]['cmc'], runs[1]['cmc'])
+    assert not np.array_equal(runs[0]['cmc'], runs[2]['cmc'])
+    market = evaluate_rank(compute_distance(q, g), *ids)
+    # One image per identity can only move the first match up.
+    assert np.all(runs[0]['cmc'] >= market['cmc'] - 1e-12)
+    ref = single_shot_reference(
+        compute_distance(q, g).numpy(), *ids, 50, 10, 0)
+    np.testing.assert_allclose(runs[0]['cmc'], ref, atol=1e-12)
