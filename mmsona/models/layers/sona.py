@@ -1,6 +1,7 @@
 """Second-order non-local attention (SONA)."""
-from typing import Optional
+from typing import Optional, Tuple
 
+import torch
 import torch.nn.functional as F
 from mmcv.cnn import build_norm_layer
 from mmengine.model import BaseModule
@@ -32,7 +33,11 @@ class SONA(BaseModule):
 
     The softmax path is one ``scaled_dot_product_attention`` call; the
     ``'scale'`` path multiplies in the order ``theta_c (theta_c^T g)`` when
-    ``c' < N``, which never forms the N x N map.
+    ``c' < N``, which never forms the N x N map. ``theta_c`` and ``g`` come
+    from one batched product laid out N x c' per image (the layout fused
+    attention kernels accept without a copy), and the output projection
+    writes B x C x N directly, so the block adds no layout conversions to
+    the trunk.
 
     It can be used as an MMCV plugin layer (``in_channels`` is passed by the
     host network) or built directly.
@@ -87,12 +92,32 @@ class SONA(BaseModule):
         if self.use_bn_zero_init:
             constant_init(self.out_norm, 0.0, bias=0.0)
 
-    def _embed(self, x: Tensor) -> tuple:
-        """Centred theta and g embeddings, each B x N x c'."""
-        theta = self.theta(x).flatten(2).transpose(1, 2)
-        g = self.g(x).flatten(2).transpose(1, 2)
-        theta_c = theta - theta.mean(dim=2, keepdim=True)
-        return theta_c, g
+    def _embed(self, x: Tensor) -> Tuple[Tensor, Tensor]:
+        """Centred theta and g embeddings, each B x N x c'.
+
+        Both come from one product ``X^T [W_theta_c; W_g]^T``. Centring over
+        channels is folded into theta's weights: the channel mean of
+        ``W x + b`` is ``mean(W) x + mean(b)``.
+
+        Args:
+            x (Tensor): Input, B x C x H x W.
+
+        Returns:
+            tuple[Tensor, Tensor]: ``theta_c`` and ``g``, views of one
+            B x N x 2c' tensor.
+        """
+        w_theta = self.theta.weight.flatten(1)
+        b_theta = self.theta.bias
+        weight = torch.cat([
+            w_theta - w_theta.mean(0, keepdim=True),
+            self.g.weight.flatten(1)
+        ])
+        bias = torch.cat([b_theta - b_theta.mean(), self.g.bias])
+        emb = torch.bmm(
+            x.flatten(2).transpose(1, 2),
+            weight.t().expand(x.shape[0], -1, -1)).add_(bias)
+        c = self.inter_channels
+        return emb[..., :c], emb[..., c:]
 
     def attention_map(self, x: Tensor) -> Tensor:
         """The normalised second-order attention map ``A``.
@@ -134,8 +159,9 @@ class SONA(BaseModule):
         Returns:
             Tensor: Output of the same shape.
         """
-        b, _, h, w = x.shape
-        theta_c, g = self._embed(x)
-        y = self._aggregate(theta_c, g)
-        y = y.transpose(1, 2).reshape(b, self.inter_channels, h, w)
-        return x + self.out_norm(self.out_conv(y))
+        b, c, h, w = x.shape
+        y = self._aggregate(*self._embed(x))
+        z = torch.bmm(
+            self.out_conv.weight.flatten(1).expand(b, -1, -1),
+            y.transpose(1, 2))
+        return x + self.out_norm(z.view(b, c, h, w))
