@@ -1,0 +1,187 @@
+"""Count the FLOPs and parameters of a model config (test path).
+
+MMEngine's counter (``FlopAnalyzer``, behind ``get_model_complexity_info``)
+has no handle for ``aten::scaled_dot_product_attention``, through which
+SONA's softmax attention runs, and would silently count it as zero. This
+tool registers :func:`sdpa_flop_jit` for it: ``QK^T`` and ``AV``, one
+multiply-add counted as one FLOP like every other MMEngine handle.
+
+Example:
+    python tools/analysis_tools/get_flops.py \
+        configs/sona/sona_r50_market.py --shape 384 128
+"""
+import argparse
+import logging
+from typing import Any, Dict, List, Sequence
+
+import torch
+from mmengine.analysis import FlopAnalyzer, parameter_count
+from mmengine.analysis.jit_handles import get_shape
+from mmengine.analysis.print_helper import complexity_stats_table
+from mmengine.config import Config, DictAction
+from mmengine.logging import MMLogger
+from torch import nn
+
+from mmsona.registry import MODELS
+from mmsona.utils import register_all_modules
+
+SDPA_OP = 'aten::scaled_dot_product_attention'
+
+
+def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
+    """FLOPs of ``scaled_dot_product_attention`` (``QK^T`` and ``AV``).
+
+    Args:
+        inputs (list): JIT values; the first three are Q (... x L x E),
+            K (... x S x E) and V (... x S x Ev).
+        outputs (list): JIT values of the outputs (unused).
+
+    Returns:
+        int: ``prod(batch) * L * S * (E + Ev)`` multiply-adds.
+    """
+    q_shape, k_shape, v_shape = (get_shape(v) for v in inputs[:3])
+    *batch, length, embed = q_shape
+    batch_size = 1
+    for dim in batch:
+        batch_size *= dim
+    return batch_size * length * k_shape[-2] * (embed + v_shape[-1])
+
+
+def load_config(path: str, cfg_options: dict = None) -> Config:
+    """Load a config with options merged, its backbone not pretrained.
+
+    ImageNet weights do not change FLOPs or latency, and must not be
+    downloaded for an analysis, so ``model.backbone.init_cfg`` is cleared.
+
+    Args:
+        path (str): Config file.
+        cfg_options (dict, optional): ``--cfg-options`` to merge.
+
+    Returns:
+        Config: The loaded config.
+    """
+    cfg = Config.fromfile(path)
+    if cfg_options:
+        cfg.merge_from_dict(cfg_options)
+    if 'init_cfg' in cfg.model.get('backbone', {}):
+        cfg.model.backbone.init_cfg = None
+    return cfg
+
+
+def build_eval_model(cfg: Config) -> nn.Module:
+    """Build and initialise a config's model in eval mode.
+
+    Args:
+        cfg (Config): Config with a ``model`` field.
+
+    Returns:
+        nn.Module: The model, initialised without logging each parameter.
+    """
+    register_all_modules(init_default_scope=True)
+    model = MODELS.build(cfg.model)
+    logger = MMLogger.get_current_instance()
+    level = logger.level
+    logger.setLevel(logging.WARNING)
+    try:
+        model.init_weights()
+    finally:
+        logger.setLevel(level)
+    return model.eval()
+
+
+def flop_analyzer(model: nn.Module, shape: Sequence[int]) -> FlopAnalyzer:
+    """MMEngine's FLOP analyser with the attention handle, for one image.
+
+    The traced forward is ``model(img)``, the re-ID model's ``'tensor'``
+    mode: the test feature, as in inference.
+
+    Args:
+        model (nn.Module): Model in eval mode.
+        shape (Sequence[int]): Input height and width.
+
+    Returns:
+        FlopAnalyzer: Analyser with warnings for ignored ops and unused
+        modules (classifiers, losses) silenced.
+    """
+    inputs = (torch.randn(1, 3, *shape), )
+    analyzer = FlopAnalyzer(model, inputs)
+    analyzer.set_op_handle(SDPA_OP, sdpa_flop_jit)
+    analyzer.unsupported_ops_warnings(False)
+    analyzer.uncalled_modules_warnings(False)
+    return analyzer
+
+
+def count_complexity(model: nn.Module, shape: Sequence[int]) -> Dict[str, Any]:
+    """FLOPs and parameters of a model for one image.
+
+    Args:
+        model (nn.Module): Model in eval mode.
+        shape (Sequence[int]): Input height and width.
+
+    Returns:
+        dict: ``flops`` (int, per image), ``attention_flops`` (the part in
+        ``scaled_dot_product_attention``), ``params`` (int, all
+        parameters including classifiers) and ``analyzer``.
+    """
+    analyzer = flop_analyzer(model, shape)
+    with torch.no_grad():
+        flops = analyzer.total()
+    by_op = analyzer.by_operator()
+    return dict(
+        flops=flops,
+        attention_flops=by_op.get(SDPA_OP.split('::')[-1], 0),
+        params=parameter_count(model)[''],
+        analyzer=analyzer)
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='FLOPs and parameters of a model config')
+    parser.add_argument('config', help='config file')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[384, 128],
+        metavar=('H', 'W'),
+        help='input height and width')
+    parser.add_argument(
+        '--show-table',
+        action='store_true',
+        help='print MMEngine\'s per-module complexity table')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. '
+        'model.backbone.sona_cfg.reduction=2')
+    return parser.parse_args()
+
+
+def main() -> None:
+    args = parse_args()
+    cfg = load_config(args.config, args.cfg_options)
+    model = build_eval_model(cfg)
+    result = count_complexity(model, args.shape)
+    analyzer = result['analyzer']
+    split_line = '=' * 40
+    print(split_line)
+    print(f'Config: {args.config}')
+    print(f'Input shape: (3, {args.shape[0]}, {args.shape[1]})')
+    print(f'Flops: {result["flops"] / 1e9:.3f} G per image '
+          '(test path, one multiply-add = one FLOP)')
+    print(f'  in scaled_dot_product_attention: '
+          f'{result["attention_flops"] / 1e9:.3f} G')
+    by_module = analyzer.by_module()
+    for name in sorted(by_module):
+        if name.count('.') == 2 and '.sona_layers.' in name:
+            print(f'  {name}: {by_module[name] / 1e9:.3f} G')
+    print(f'Params: {result["params"] / 1e6:.3f} M '
+          '(all, including the training classifiers)')
+    print(split_line)
+    if args.show_table:
+        print(complexity_stats_table(flops=analyzer, show_param_shapes=False))
+
+
+if __name__ == '__main__':
+    main()
