@@ -1,0 +1,107 @@
+"""``get_flops.py`` counts SONA exactly; ``benchmark_latency.py`` pairs runs.
+"""
+import importlib
+import os.path as osp
+import sys
+
+import pytest
+import torch
+from mmengine.analysis import FlopAnalyzer
+from torch import nn
+
+from mmsona.models import SONA
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TOOLS = osp.join(REPO, 'tools', 'analysis_tools')
+
+
+@pytest.fixture(scope='module')
+def tools():
+    sys.path.insert(0, TOOLS)
+    try:
+        yield (importlib.import_module('get_flops'),
+               importlib.import_module('benchmark_latency'))
+    finally:
+        sys.path.remove(TOOLS)
+
+
+def sona_flops(channels: int, positions: int, reduction: int = 4) -> int:
+    """SONA multiply-adds: theta/g/output projections, the two N x N
+    products, the eval-mode output BN (2 per element)."""
+    cp = channels // reduction
+    return (3 * channels * cp * positions + 2 * positions * positions * cp +
+            2 * channels * positions)
+
+
+def test_sdpa_is_counted(tools):
+    get_flops, _ = tools
+    block = SONA(64).eval()
+    analyzer = FlopAnalyzer(block, (torch.randn(1, 64, 12, 4), ))
+    analyzer.set_op_handle(get_flops.SDPA_OP, get_flops.sdpa_flop_jit)
+    by_op = analyzer.by_operator()
+    assert by_op['scaled_dot_product_attention'] == 2 * 48 * 48 * 16
+    assert analyzer.total() == sona_flops(64, 48)
+
+
+def test_sona_flops_in_a_config(tools):
+    """sona - (same trunk without SONA) = both SONA blocks, analytically."""
+    get_flops, _ = tools
+    shape = (64, 32)  # stride 8: 8 x 4 after layer2 and layer3
+    counts = {}
+    for name in ('sona_r50_market', 'bfe_r50-dilated-dbplus_market'):
+        cfg = get_flops.load_config(
+            osp.join(REPO, 'configs', 'sona', f'{name}.py'))
+        assert cfg.model.backbone.init_cfg is None
+        model = get_flops.build_eval_model(cfg)
+        counts[name] = get_flops.count_complexity(model, shape)
+    sona, trunk = counts['sona_r50_market'], counts[
+        'bfe_r50-dilated-dbplus_market']
+    assert sona['flops'] - trunk['flops'] == (
+        sona_flops(512, 32) + sona_flops(1024, 32))
+    assert sona['attention_flops'] == 2 * 32 * 32 * (128 + 256)
+    assert trunk['attention_flops'] == 0
+    sona_params = sum(3 * c * c // 4 + c // 4 * 2 + 2 * c for c in (512, 1024))
+    assert sona['params'] - trunk['params'] == sona_params
+
+
+class Recorder(nn.Module):
+
+    def __init__(self, name: str, calls: list) -> None:
+        super().__init__()
+        self.name, self.calls = name, calls
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.calls.append(self.name)
+        return x
+
+
+def test_timing_alternates_order(tools):
+    _, bench = tools
+    calls = []
+    models = {n: Recorder(n, calls) for n in 'abc'}
+    timings = bench.time_models(
+        models, torch.zeros(4, 3, 2, 2), warmup=1, repeats=3)
+    assert calls == list('abc' + 'abc' + 'cba' + 'abc')
+    assert all(len(t) == 3 for t in timings.values())
+
+
+def test_ratio_is_paired_median(tools):
+    _, bench = tools
+    timings = {'base': [1.0, 2.0, 4.0, 1.0], 'v': [1.1, 2.4, 4.0, 1.3]}
+    median, q1, q3 = bench.ratio_stats(timings, 'v', 'base')
+    assert median == pytest.approx(1.15)
+    assert q1 == pytest.approx(1.075)
+    assert q3 == pytest.approx(1.225)
+    assert bench.quantile([3.0, 1.0, 2.0], 0.5) == 2.0
+    table = bench.format_table([
+        dict(
+            name='v',
+            params=2e6,
+            flops=3e9,
+            flop_ratio=1.05,
+            latency=0.012,
+            ratio=median,
+            ratio_q1=q1,
+            ratio_q3=q3)
+    ])
+    assert '1.150 [1.075, 1.225]' in table and '+10.0' in table
