@@ -12,27 +12,12 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, EpochBasedTrainLoop
 
+from mmsona.evaluation.functional import compute_distance
 from mmsona.registry import HOOKS
 from mmsona.visualization import (ReIDVisualizer, choose_queries,
                                   select_rank_list)
 
 __all__ = ['ReIDVisualizationHook', 'write_rank_lists']
-
-
-def _distance(query: torch.Tensor, gallery: torch.Tensor,
-              metric: str) -> torch.Tensor:
-    """Query x gallery distances with the evaluator's definition."""
-    try:
-        from mmsona.evaluation.functional import compute_distance
-    except ImportError:
-        compute_distance = None
-    if compute_distance is not None:
-        return compute_distance(query, gallery, metric=metric)
-    if metric == 'cosine':
-        q = torch.nn.functional.normalize(query, dim=1)
-        g = torch.nn.functional.normalize(gallery, dim=1)
-        return 1 - q @ g.t()
-    return torch.cdist(query, gallery)
 
 
 def _read_rgb(path: Optional[str]) -> Optional[np.ndarray]:
@@ -90,8 +75,10 @@ def write_rank_lists(visualizer: ReIDVisualizer,
     query_indices = [int(i) for i in query_indices]
     if not query_indices:
         return []
-    dist = _distance(query_feats[query_indices].float(), gallery_feats.float(),
-                     metric).cpu().numpy()
+    dist = compute_distance(
+        query_feats[query_indices].float(),
+        gallery_feats.float(),
+        metric=metric).cpu().numpy()
     written = []
     for row, qi in enumerate(query_indices):
         items = select_rank_list(
