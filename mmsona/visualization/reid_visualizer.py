@@ -137,7 +137,7 @@ class ReIDVisualizer(Visualizer):
         th, tw = thumb_size
         pad, gap = 10, 26
         head = 30 if title else 8
-        foot = 40
+        foot = 56 if 'junk' in kinds else 40
         cell = tw + 2 * border
         width = pad * 2 + cell + gap + n * cell + max(n - 1, 0) * 6
         height = head + th + 2 * border + foot
@@ -161,7 +161,7 @@ class ReIDVisualizer(Visualizer):
         canvas[head:head + th + 2 * border, sep - 1:sep + 1] = 190
 
         self.set_image(canvas)
-        font = 9
+        font = 9 if tw >= 72 else 7
         text_y = head + th + 2 * border + 3
         texts, positions, colors = [], [], []
         texts += ['query', query_text]
@@ -173,11 +173,15 @@ class ReIDVisualizer(Visualizer):
             rank = ranks[i]
             dist = self._format_distance(distances[i])
             first = f'#{rank}  d={dist}' if rank is not None \
-                else f'd={dist} same cam'
+                else f'd={dist}'
             texts += [first, gallery_texts[i]]
             cx = xs[i + 1] + cell / 2
             positions += [(cx, text_y), (cx, text_y + 16)]
             colors += [self.TEXT_COLORS[kind], (60, 60, 60)]
+            if kind == 'junk':
+                texts.append('same cam')
+                positions.append((cx, text_y + 32))
+                colors.append(self.TEXT_COLORS[kind])
         keep = [i for i, t in enumerate(texts) if t]
         self.draw_texts(
             [texts[i] for i in keep],
