@@ -14,8 +14,9 @@ from mmengine.runner import BaseLoop, EpochBasedTrainLoop
 
 from mmsona.evaluation.functional import compute_distance
 from mmsona.registry import HOOKS
-from mmsona.visualization import (ReIDVisualizer, choose_queries,
-                                  select_rank_list)
+from mmsona.visualization import (ReIDVisualizer, cell_center, choose_queries,
+                                  find_sona_blocks, get_sona_attention,
+                                  position_to_cell, select_rank_list)
 
 __all__ = ['ReIDVisualizationHook', 'write_rank_lists']
 
@@ -372,9 +373,6 @@ class ReIDVisualizationHook(Hook):
                         index: int, img_path: str, out_dir: str,
                         step: int) -> Optional[str]:
         """Attention of one position of a query through the model."""
-        from mmsona.apis.attention import (cell_center, find_sona_blocks,
-                                           get_sona_attention,
-                                           position_to_cell)
         model = runner.model.module if is_model_wrapper(
             runner.model) else runner.model
         if not find_sona_blocks(model):

@@ -1,4 +1,8 @@
-"""Read the second-order attention maps of a model's SONA blocks."""
+"""Read the second-order attention maps of a model's SONA blocks.
+
+Duck-typed: a SONA block is any module with an ``attention_map`` method, so
+this needs no import of the models.
+"""
 from typing import Dict, Optional, Sequence, Tuple
 
 import torch
