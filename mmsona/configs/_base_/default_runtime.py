@@ -1,6 +1,6 @@
 # Runtime shared by every mmsona config.
 from mmengine.hooks import (DistSamplerSeedHook, IterTimerHook, LoggerHook,
-                            ParamSchedulerHook)
+                            ParamSchedulerHook, SyncBuffersHook)
 from mmengine.visualization import LocalVisBackend
 
 from mmsona.engine.hooks import (AtomicCheckpointHook, IdentityBatchCheckHook,
@@ -37,12 +37,15 @@ custom_hooks = [
     dict(type=NonFiniteLossHook),
     # Fail before training when batch_size % num_instances != 0.
     dict(type=IdentityBatchCheckHook),
+    # Averages BN statistics over the ranks after every epoch (DDP).
+    dict(type=SyncBuffersHook),
     # Generator states in the checkpoints, so --resume loses nothing.
     dict(type=RNGStateHook),
     # Adds reid/R1_mAP = (R1 + mAP) / 2 to the metrics.
     dict(type=ReIDScoreHook),
-    # Rank-list pictures; tools/test.py --show-dir DIR enables it.
-    dict(type=ReIDVisualizationHook, enable=False),
+    # Rank-list (and SONA attention) pictures; tools/test.py --show-dir DIR
+    # enables it.
+    dict(type=ReIDVisualizationHook, enable=False, draw_attention=True),
 ]
 
 # TensorBoard: add dict(type=TensorboardVisBackend) to the list.
