@@ -15,7 +15,9 @@ DEMO_DATA ?= data/synthetic_reid
 $(STAMP): setup.py setup.cfg pyproject.toml requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet 'setuptools>=77,<82' wheel
-	$(PY) -m pip install --quiet -e '.[tests,deploy]'
+	# No build isolation: setup.py then sees whether a full mmcv is installed
+	# and only asks for mmcv-lite when none is.
+	$(PY) -m pip install --quiet --no-build-isolation -e '.[tests,deploy]'
 	touch $(STAMP)
 
 install: $(STAMP)

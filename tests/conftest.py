@@ -4,7 +4,7 @@ import torch
 
 from mmsona.utils import register_all_modules
 
-torch.set_num_threads(2)
+torch.set_num_threads(1)
 
 
 @pytest.fixture(autouse=True, scope='session')

@@ -71,10 +71,12 @@ def main(argv=None) -> None:
     print(f'  checkpoint:  {checkpoint}')
     train_log = newest(osp.join(args.work_dir, '*', '*.log'))
     print(f'  train log:   {train_log}')
-    rank_dir = newest(osp.join(test_dir, '*', 'vis'))
-    if rank_dir:
-        print(f'  rank lists:  {rank_dir}/')
-    attention = newest(osp.join(args.work_dir, '*attention*.png'))
+    vis_dir = osp.join(test_dir, 'vis')
+    rank_lists = sorted(glob.glob(osp.join(vis_dir, 'rank_q*.png')))
+    if rank_lists:
+        print(f'  rank lists:  {vis_dir}/ ({len(rank_lists)} pictures, '
+              f'e.g. {osp.basename(rank_lists[0])})')
+    attention = newest(osp.join(vis_dir, 'attention*.png'))
     if attention:
         print(f'  attention:   {attention}')
     print('=' * 64)
