@@ -24,13 +24,20 @@ def module_reference(block: SONA, x: torch.Tensor) -> torch.Tensor:
 
 
 @pytest.mark.parametrize('normalize', ['softmax', 'scale'])
-def test_training_forward_and_parameter_gradients(normalize):
-    """Folding the centring into theta's weights keeps every gradient."""
+@pytest.mark.parametrize('norm_eval', [False, True])
+def test_training_forward_and_parameter_gradients(normalize, norm_eval):
+    """Folding the centring into theta's weights, and the output BN into
+    W_z when it uses running statistics, keeps every gradient."""
     torch.manual_seed(0)
     block = SONA(8, reduction=2, normalize=normalize).double().train()
     block.init_weights()
     with torch.no_grad():
         block.out_norm.weight.uniform_(0.5, 1.5)
+        block.out_norm.bias.uniform_(-0.5, 0.5)
+        block.out_norm.running_mean.uniform_(-0.2, 0.2)
+        block.out_norm.running_var.uniform_(0.5, 2.0)
+    if norm_eval:
+        block.out_norm.eval()
     x = torch.randn(3, 8, 4, 3, dtype=torch.float64)
     outs, grads = [], []
     for fn in (block, lambda t: module_reference(block, t)):
@@ -74,3 +81,22 @@ def test_output_keeps_the_input_layout(normalize):
         block.out_norm.weight.fill_(1.0)
         y = block(torch.randn(2, 32, 6, 4))
     assert y.is_contiguous()
+
+
+@pytest.mark.parametrize('norm_cfg', [
+    dict(type='BN', affine=False),
+    dict(type='BN', track_running_stats=False),
+    dict(type='GN', num_groups=4),
+])
+def test_other_output_norms_match_the_module_reference(norm_cfg):
+    torch.manual_seed(0)
+    block = SONA(16, reduction=2, norm_cfg=norm_cfg).double().eval()
+    with torch.no_grad():
+        for p in block.out_norm.parameters():
+            p.uniform_(0.5, 1.5)
+        if getattr(block.out_norm, 'running_var', None) is not None:
+            block.out_norm.running_var.uniform_(0.5, 2.0)
+    x = torch.randn(2, 16, 3, 4, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(
+            block(x), module_reference(block, x), atol=1e-10, rtol=0)

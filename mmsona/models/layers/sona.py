@@ -37,7 +37,9 @@ class SONA(BaseModule):
     from one batched product laid out N x c' per image (the layout fused
     attention kernels accept without a copy), and the output projection
     writes B x C x N directly, so the block adds no layout conversions to
-    the trunk.
+    the trunk. When the output BN uses running statistics (eval mode,
+    ``norm_eval``) it is folded into ``W_z`` and the product is accumulated
+    onto the residual.
 
     It can be used as an MMCV plugin layer (``in_channels`` is passed by the
     host network) or built directly.
@@ -160,8 +162,32 @@ class SONA(BaseModule):
             Tensor: Output of the same shape.
         """
         b, c, h, w = x.shape
-        y = self._aggregate(*self._embed(x))
-        z = torch.bmm(
-            self.out_conv.weight.flatten(1).expand(b, -1, -1),
-            y.transpose(1, 2))
-        return x + self.out_norm(z.view(b, c, h, w))
+        y = self._aggregate(*self._embed(x)).transpose(1, 2)
+        weight = self.out_conv.weight.flatten(1)
+        folded = self._folded_norm()
+        if folded is None:
+            z = torch.bmm(weight.expand(b, -1, -1), y)
+            return x + self.out_norm(z.view(b, c, h, w))
+        scale, shift = folded
+        out = torch.baddbmm(
+            x.flatten(2), (weight * scale[:, None]).expand(b, -1, -1), y)
+        return out.add_(shift[:, None]).view(b, c, h, w)
+
+    def _folded_norm(self) -> Optional[Tuple[Tensor, Tensor]]:
+        """Per-channel ``(scale, shift)`` of the output BN when it uses
+        running statistics (eval mode or ``norm_eval``), else None.
+
+        ``BN(W_z y) + x`` is then ``x + (scale * W_z) y + shift``, one
+        product accumulated onto the residual instead of three passes.
+        """
+        norm = self.out_norm
+        if (not isinstance(norm, nn.modules.batchnorm._BatchNorm)
+                or norm.training or norm.running_mean is None):
+            return None
+        scale = (norm.running_var + norm.eps).rsqrt()
+        if norm.weight is not None:
+            scale = scale * norm.weight
+        shift = -norm.running_mean * scale
+        if norm.bias is not None:
+            shift = shift + norm.bias
+        return scale, shift
