@@ -16,6 +16,7 @@ Example:
 """
 import argparse
 import gc
+import os
 import os.path as osp
 import statistics
 import sys
@@ -55,8 +56,14 @@ def synchronize(device: torch.device) -> None:
         torch.cuda.synchronize(device)
 
 
-def time_models(models: Dict[str, nn.Module], inputs: torch.Tensor,
-                warmup: int, repeats: int) -> Timings:
+TIMERS = dict(wall=time.perf_counter, cpu=time.process_time)
+
+
+def time_models(models: Dict[str, nn.Module],
+                inputs: torch.Tensor,
+                warmup: int,
+                repeats: int,
+                timer: str = 'wall') -> Timings:
     """Time every model on the same batch, alternating the order.
 
     Args:
@@ -64,10 +71,15 @@ def time_models(models: Dict[str, nn.Module], inputs: torch.Tensor,
         inputs (Tensor): The batch, B x 3 x H x W.
         warmup (int): Untimed runs of each model first.
         repeats (int): Timed runs of each model.
+        timer (str): ``'wall'`` (elapsed time) or ``'cpu'`` (CPU time of
+            this process: with one thread, the time the model computed,
+            not the time other processes held the core). Defaults to
+            ``'wall'``.
 
     Returns:
         dict[str, list[float]]: Seconds per image of every repeat.
     """
+    clock = TIMERS[timer]
     names = list(models)
     timings: Timings = {name: [] for name in names}
     with torch.inference_mode():
@@ -80,11 +92,10 @@ def time_models(models: Dict[str, nn.Module], inputs: torch.Tensor,
         try:
             for rep in range(repeats):
                 for name in (names if rep % 2 == 0 else names[::-1]):
-                    start = time.perf_counter()
+                    start = clock()
                     models[name](inputs)
                     synchronize(inputs.device)
-                    timings[name].append(
-                        (time.perf_counter() - start) / inputs.shape[0])
+                    timings[name].append((clock() - start) / inputs.shape[0])
         finally:
             gc.enable()
     return timings
@@ -166,6 +177,13 @@ def parse_args() -> argparse.Namespace:
         type=int,
         default=None,
         help='torch.set_num_threads (default: leave torch\'s choice)')
+    parser.add_argument(
+        '--timer',
+        choices=list(TIMERS),
+        default='wall',
+        help='wall clock, or CPU time of the process (steadier on a '
+        'shared machine with --threads 1; with more threads it counts '
+        'spinning workers too)')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
@@ -197,7 +215,10 @@ def main() -> None:
 
     torch.manual_seed(args.seed)
     inputs = torch.randn(args.batch_size, 3, *args.shape, device=args.device)
-    timings = time_models(models, inputs, args.warmup, args.repeats)
+    load_before = os.getloadavg()[0]
+    timings = time_models(models, inputs, args.warmup, args.repeats,
+                          args.timer)
+    load_after = os.getloadavg()[0]
 
     base = rows[0]
     for row in rows:
@@ -208,8 +229,11 @@ def main() -> None:
 
     print(f'input {args.batch_size} x 3 x {args.shape[0]} x {args.shape[1]}, '
           f'device {args.device}, {torch.get_num_threads()} threads, '
+          f'{args.timer} time, '
           f'torch {torch.__version__}, {args.warmup} warm-up + '
           f'{args.repeats} timed runs per model, order alternating')
+    print(f'1-min load average before/after timing: {load_before:.2f} / '
+          f'{load_after:.2f} on {os.cpu_count()} CPUs')
     print(f'baseline: {base["name"]}')
     print(format_table(rows))
 

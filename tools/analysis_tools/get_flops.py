@@ -1,10 +1,12 @@
 """Count the FLOPs and parameters of a model config (test path).
 
 MMEngine's counter (``FlopAnalyzer``, behind ``get_model_complexity_info``)
-has no handle for ``aten::scaled_dot_product_attention``, through which
-SONA's softmax attention runs, and would silently count it as zero. This
-tool registers :func:`sdpa_flop_jit` for it: ``QK^T`` and ``AV``, one
-multiply-add counted as one FLOP like every other MMEngine handle.
+has no handle for ``aten::scaled_dot_product_attention`` (SONA's softmax
+attention) nor ``aten::baddbmm`` (SONA's output projection accumulated onto
+the residual in eval mode), and would silently count both as zero. This
+tool registers :func:`sdpa_flop_jit` (``QK^T`` and ``AV``) and
+:func:`baddbmm_flop_jit`, one multiply-add counted as one FLOP like every
+other MMEngine handle.
 
 Example:
     python tools/analysis_tools/get_flops.py \
@@ -26,6 +28,7 @@ from mmsona.registry import MODELS
 from mmsona.utils import register_all_modules
 
 SDPA_OP = 'aten::scaled_dot_product_attention'
+BADDBMM_OP = 'aten::baddbmm'
 
 
 def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
@@ -45,6 +48,21 @@ def sdpa_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
     for dim in batch:
         batch_size *= dim
     return batch_size * length * k_shape[-2] * (embed + v_shape[-1])
+
+
+def baddbmm_flop_jit(inputs: List[Any], outputs: List[Any]) -> int:
+    """FLOPs of ``baddbmm(input, batch1, batch2)``: the batched product.
+
+    Args:
+        inputs (list): JIT values; ``batch1`` is B x n x k, ``batch2``
+            B x k x m.
+        outputs (list): JIT values of the outputs (unused).
+
+    Returns:
+        int: ``B * n * k * m`` multiply-adds.
+    """
+    batch, rows, inner = get_shape(inputs[1])
+    return batch * rows * inner * get_shape(inputs[2])[-1]
 
 
 def load_config(path: str, cfg_options: dict = None) -> Config:
@@ -106,6 +124,7 @@ def flop_analyzer(model: nn.Module, shape: Sequence[int]) -> FlopAnalyzer:
     inputs = (torch.randn(1, 3, *shape), )
     analyzer = FlopAnalyzer(model, inputs)
     analyzer.set_op_handle(SDPA_OP, sdpa_flop_jit)
+    analyzer.set_op_handle(BADDBMM_OP, baddbmm_flop_jit)
     analyzer.unsupported_ops_warnings(False)
     analyzer.uncalled_modules_warnings(False)
     return analyzer
