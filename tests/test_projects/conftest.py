@@ -25,7 +25,20 @@ def load_project_tool(project: str, name: str):
 
 
 @pytest.fixture(scope='session')
-def project_data(tmp_path_factory):
+def tools():
+    """The projects' data tools, imported from their files.
+
+    Returns:
+        dict: ``to_cls``, ``to_list`` and ``vehicles`` modules.
+    """
+    return dict(
+        to_cls=load_project_tool('sona_classification', 'reid_to_cls'),
+        to_list=load_project_tool('vehicle_reid', 'folder_to_filelist'),
+        vehicles=load_project_tool('vehicle_reid', 'make_synthetic_vehicles'))
+
+
+@pytest.fixture(scope='session')
+def project_data(tmp_path_factory, tools):
     """A tiny classification view and tiny vehicle lists.
 
     Returns:
@@ -37,14 +50,11 @@ def project_data(tmp_path_factory):
     reid_root = str(root / 'synthetic_reid')
     generate_synthetic_reid(
         reid_root, size='tiny', seed=0, num_workers=1, show_progress=False)
-    to_cls = load_project_tool('sona_classification', 'reid_to_cls')
     cls_root = str(root / 'synthetic_cls')
-    counts = to_cls.convert(reid_root, cls_root)
-    vehicles = load_project_tool('vehicle_reid', 'make_synthetic_vehicles')
-    to_list = load_project_tool('vehicle_reid', 'folder_to_filelist')
+    counts = tools['to_cls'].convert(reid_root, cls_root)
     vehicle_root = str(root / 'vehicles')
-    vehicles.make_synthetic_vehicles(vehicle_root, num_ids=12, seed=0)
-    to_list.convert(vehicle_root)
+    tools['vehicles'].make_synthetic_vehicles(vehicle_root, num_ids=12, seed=0)
+    tools['to_list'].convert(vehicle_root)
     return dict(
         cls_root=cls_root,
         cls_classes=counts['classes'],
