@@ -21,24 +21,17 @@ test_pipeline = [
     dict(type='Resize', scale=(64, 128)),
     dict(type='PackReIDInputs'),
 ]
+# Generated on first use if missing (tools/misc/make_synthetic_reid.py).
+synthetic = dict(
+    type='SyntheticReID', data_root=data_root, size='demo', seed=0)
 train_dataloader = dict(
     batch_size=32,
     num_workers=2,
-    dataset=dict(
-        type='SyntheticReID',
-        data_root=data_root,
-        size='demo',
-        seed=0,
-        pipeline=train_pipeline))
+    dataset=dict(synthetic, pipeline=train_pipeline))
 val_dataloader = dict(
     batch_size=64,
     num_workers=2,
-    dataset=dict(
-        type='SyntheticReID',
-        data_root=data_root,
-        size='demo',
-        seed=0,
-        pipeline=test_pipeline))
+    dataset=dict(synthetic, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
