@@ -191,6 +191,13 @@ def test_mmsona_config_prefix(tmp_path):
     assert cfg.train_dataloader.dataset._scope_ == 'mmsona'
     assert cfg.model.backbone.depth == 18
     assert cfg.model.head.num_classes == 7
+    # Only mmsona's location is answered differently (editable installs).
+    import mmengine.config.config as mmengine_config
+    from mmengine.utils import get_installed_path
+    assert mmengine_config.get_installed_path('mmsona') == osp.dirname(
+        mmsona.__file__)
+    assert mmengine_config.get_installed_path(
+        'mmpretrain') == get_installed_path('mmpretrain')
 
 
 def test_docs_snippets_run():
