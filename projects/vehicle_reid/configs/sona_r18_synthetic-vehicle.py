@@ -1,6 +1,7 @@
-# The CPU SONA-Net recipe (ResNet-18 from scratch, 12 epochs) on the
-# synthetic vehicles of projects/vehicle_reid/tools/make_synthetic_vehicles.py
-# (64 x 128 side views), read through ReIDFileList lists.
+# mmsona's CPU SONA-Net recipe (configs/sona/sona_r18_synthetic.py: a
+# ResNet-18 trunk from scratch, its schedule) on the synthetic vehicles of
+# projects/vehicle_reid/tools/make_synthetic_vehicles.py (64 x 128 side
+# views), read through ReIDFileList lists.
 _base_ = 'mmsona::sona/sona_r18_synthetic.py'
 
 custom_imports = dict(imports=['mmsona'], allow_failed_imports=False)
