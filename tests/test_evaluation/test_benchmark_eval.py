@@ -34,6 +34,9 @@ def test_full_argsort_baseline_agrees(bench, make_ids):
     np.testing.assert_allclose(base['cmc'], ours['cmc'], atol=1e-12)
     for key in ('mAP', 'mINP', 'num_valid_queries'):
         assert base[key] == pytest.approx(ours[key], abs=1e-12)
+    blocked = bench.full_argsort_evaluate(distmat.numpy(), *ids, block_rows=7)
+    np.testing.assert_array_equal(blocked['cmc'], base['cmc'])
+    assert blocked['mAP'] == base['mAP']
 
 
 def test_synthetic_features_are_deterministic(bench, tmp_path, monkeypatch):
