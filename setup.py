@@ -30,9 +30,11 @@ def mmcv_requirement() -> list:
 # resolves ``mmsona::`` bases.
 MIM_ITEMS = ('configs', 'tools', 'model-index.yml')
 # Files of mmsona/.mim that wheels ship.
+# mmsona/configs/ (the pure-Python configs) has no __init__.py, as in
+# MMPretrain, so it ships as package data.
 MIM_PACKAGE_DATA = [
-    '.mim/configs/**/*.py', '.mim/tools/**/*.py', '.mim/tools/**/*.sh',
-    '.mim/model-index.yml'
+    'configs/**/*.py', '.mim/configs/**/*.py', '.mim/tools/**/*.py',
+    '.mim/tools/**/*.sh', '.mim/model-index.yml'
 ]
 
 
