@@ -169,7 +169,7 @@ def full_argsort_evaluate(distmat: np.ndarray,
             last = np.where(raw_cmc == 1)[0].max()
             all_inp.append(cmc[last] / (last + 1.0))
             cmc[cmc > 1] = 1
-            all_cmc.append(cmc[:max_rank])
+            all_cmc.append(cmc[:max_rank].copy())
             num_rel = raw_cmc.sum()
             precision = raw_cmc.cumsum() / np.arange(1, len(raw_cmc) + 1)
             all_ap.append((precision * raw_cmc).sum() / num_rel)

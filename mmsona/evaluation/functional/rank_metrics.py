@@ -16,10 +16,14 @@ Summary = Dict[str, Union[np.ndarray, float, int]]
 PROTOCOLS = ('market', 'cuhk03')
 #: Default number of distance elements per query chunk (``B * G``).
 CHUNK_ELEMENTS = 2**23
+#: Matrix products with fewer rows run slower; use at least this many rows
+#: while a chunk stays under ``4 * CHUNK_ELEMENTS`` distances.
+MIN_CHUNK_ROWS = 256
 
 
 def default_chunk_size(num_gallery: int) -> int:
-    """Query rows per chunk so that a chunk holds about 8M distances.
+    """Query rows per chunk: about 8M distances, at least 256 rows if that
+    keeps the chunk under 32M distances.
 
     Args:
         num_gallery (int): Gallery size.
@@ -27,7 +31,9 @@ def default_chunk_size(num_gallery: int) -> int:
     Returns:
         int: Rows per chunk (at least 1).
     """
-    return max(1, CHUNK_ELEMENTS // max(num_gallery, 1))
+    num_gallery = max(num_gallery, 1)
+    rows = min(MIN_CHUNK_ROWS, 4 * CHUNK_ELEMENTS // num_gallery)
+    return max(1, rows, CHUNK_ELEMENTS // num_gallery)
 
 
 class _RankAccumulator:
@@ -103,8 +109,8 @@ def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
         q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
         q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
         max_rank (int): Length of the CMC curve. Defaults to 50.
-        chunk_size (int, optional): Queries per block. Defaults to about
-            ``2**23 / G``.
+        chunk_size (int, optional): Queries per block. Defaults to
+            :func:`default_chunk_size`.
         protocol (str): ``'market'`` or ``'cuhk03'``. Defaults to
             ``'market'``.
         num_repeats (int): CUHK03 sampling trials. Defaults to 10.
@@ -259,8 +265,8 @@ def evaluate_features(q_feats: ArrayLike,
         metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
             ``'euclidean'``.
         max_rank (int): Length of the CMC curve. Defaults to 50.
-        chunk_size (int, optional): Queries per chunk. Defaults to about
-            ``2**23 / G``.
+        chunk_size (int, optional): Queries per chunk. Defaults to
+            :func:`default_chunk_size`.
         protocol (str): ``'market'`` or ``'cuhk03'``. Defaults to
             ``'market'``.
         num_repeats (int): CUHK03 sampling trials. Defaults to 10.

@@ -101,7 +101,7 @@ class KReciprocalReRanker:
         lambda_value (float): Weight of the base distance. Defaults to 0.3.
         metric (str): ``'euclidean'`` or ``'cosine'``.
         chunk_size (int, optional): Rows per chunk of the ``N x N`` pass.
-            Defaults to about ``2**23 / N``.
+            Defaults to ``default_chunk_size(N)``.
     """
 
     def __init__(self,
