@@ -29,9 +29,8 @@ def mmcv_requirement() -> list:
 # tools (``mim train/test``) and the model index MMEngine reads when it
 # resolves ``mmsona::`` bases.
 MIM_ITEMS = ('configs', 'tools', 'model-index.yml')
-# Files of mmsona/.mim that wheels ship.
-# mmsona/configs/ (the pure-Python configs) has no __init__.py, as in
-# MMPretrain, so it ships as package data.
+# Package data of wheels: mmsona/.mim, and mmsona/configs/ (the pure-Python
+# configs), which has no __init__.py, as in MMPretrain.
 MIM_PACKAGE_DATA = [
     'configs/**/*.py', '.mim/configs/**/*.py', '.mim/tools/**/*.py',
     '.mim/tools/**/*.sh', '.mim/model-index.yml'
