@@ -38,4 +38,4 @@ lint: $(STAMP)
 	$(PY) -m yapf --diff --recursive $(LINT_PATHS)
 
 clean:
-	rm -rf work_dirs build *.egg-info mmsona/.mim
+	rm -rf work_dirs build *.egg-info mmsona/.mim $(STAMP)
