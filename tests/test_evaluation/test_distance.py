@@ -4,6 +4,7 @@ import pytest
 import torch
 
 from mmsona.evaluation.functional import PairwiseDistance, compute_distance
+from mmsona.evaluation.functional.distance import squared_norms
 
 
 def test_euclidean_and_cosine_definitions():
@@ -40,3 +41,9 @@ def test_bad_shapes_and_metric():
         compute_distance(torch.ones(2, 3), torch.ones(2, 3), 'manhattan')
     with pytest.raises(ValueError, match='chunk_size'):
         compute_distance(torch.ones(2, 3), torch.ones(2, 3), chunk_size=-1)
+
+
+def test_blocked_squared_norms_are_bitwise_the_plain_ones():
+    feats = torch.randn(50, 33)
+    for block in (1, 7, 64):
+        assert torch.equal(squared_norms(feats, block), feats.pow(2).sum(1))

@@ -5,7 +5,9 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = ['compute_distance', 'PairwiseDistance', 'to_tensor']
+__all__ = [
+    'compute_distance', 'PairwiseDistance', 'squared_norms', 'to_tensor'
+]
 
 METRICS = ('euclidean', 'cosine')
 
@@ -27,6 +29,24 @@ def to_tensor(data: Union[np.ndarray, torch.Tensor, list],
     if not isinstance(data, torch.Tensor):
         data = torch.as_tensor(np.asarray(data))
     return data.to(device=device, dtype=dtype)
+
+
+def squared_norms(feats: torch.Tensor, block: int = 8192) -> torch.Tensor:
+    """Row-wise squared L2 norms, ``block`` rows at a time.
+
+    Same values as ``feats.pow(2).sum(1)`` without its full-size temporary.
+
+    Args:
+        feats (torch.Tensor): ``(N, D)`` features.
+        block (int): Rows per step. Defaults to 8192.
+
+    Returns:
+        torch.Tensor: ``(N,)`` squared norms.
+    """
+    out = feats.new_empty(feats.shape[0])
+    for start in range(0, feats.shape[0], block):
+        out[start:start + block] = feats[start:start + block].pow(2).sum(1)
+    return out
 
 
 def _check_metric(metric: str) -> None:
@@ -69,7 +89,7 @@ class PairwiseDistance:
             self.gallery_sq = None
         else:
             self.gallery = gallery
-            self.gallery_sq = gallery.pow(2).sum(1)
+            self.gallery_sq = squared_norms(gallery)
 
     def __call__(self, query: torch.Tensor) -> torch.Tensor:
         """Compute the ``(B, G)`` distances of a block of queries.
@@ -90,7 +110,7 @@ class PairwiseDistance:
             return dist.clamp_min_(0)
         dist = torch.addmm(
             self.gallery_sq.unsqueeze(0), query, gallery.t(), beta=1, alpha=-2)
-        dist.add_(query.pow(2).sum(1, keepdim=True)).clamp_min_(0)
+        dist.add_(squared_norms(query).unsqueeze(1)).clamp_min_(0)
         if not self.squared:
             dist.sqrt_()
         return dist
