@@ -1,4 +1,7 @@
 """Shared pytest set-up: mmsona registered, small thread pool."""
+import os
+import sys
+
 import pytest
 import torch
 
@@ -59,3 +62,7 @@ def tiny_demo_cfg(work_dir: str, data_root: str, max_epochs: int = 1):
 def make_tiny_demo_cfg():
     """:func:`tiny_demo_cfg` as a fixture, for test modules."""
     return tiny_demo_cfg
+
+
+# Plain helper modules of the suite (tests/tool_helpers.py) are importable.
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))

@@ -1,38 +1,14 @@
 """FeatureExtractor: same features as tools/test.py --out, any input form."""
 import glob
-import importlib.util
 import os.path as osp
 
 import cv2
 import pytest
 import torch
+from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool  # noqa: I100
 
 from mmsona.apis import (FeatureExtractor, cell_center, get_sona_attention,
                          position_to_cell)
-
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-CONFIG = '''
-_base_ = [{base!r}]
-model = dict(
-    backbone=dict(stem_channels=16, base_channels=16),
-    head=dict(in_channels=128, num_classes=12, global_dim=16, local_dim=32))
-test_dataloader = dict(
-    batch_size=64, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root={data_root!r}, size='tiny'))
-val_dataloader = test_dataloader
-log_level = 'WARNING'
-'''
-
-
-def load_tool(*parts: str):
-    """Import a script of tools/ as a module."""
-    path = osp.join(REPO, 'tools', *parts)
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + '_'.join(parts).replace('.py', ''), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(autouse=True)
@@ -52,7 +28,7 @@ def tiny_model(tmp_path_factory):
     generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
     config = root / 'tiny.py'
     config.write_text(
-        CONFIG.format(
+        TINY_MODEL_CONFIG.format(
             base=osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py'),
             data_root=data_root))
     model = FeatureExtractor(str(config)).model

@@ -1,7 +1,6 @@
 """ONNX export, feature extraction, picture and log tools of tools/."""
 import argparse
 import glob
-import importlib.util
 import json
 import os.path as osp
 
@@ -9,8 +8,8 @@ import cv2
 import numpy as np
 import pytest
 import torch
+from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool  # noqa: I100
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = [
     ('extract_features.py', ),
     ('visualizations', 'vis_attention.py'),
@@ -18,28 +17,6 @@ TOOLS = [
     ('deployment', 'pytorch2onnx.py'),
     ('analysis_tools', 'analyze_logs.py'),
 ]
-
-CONFIG = '''
-_base_ = [{base!r}]
-model = dict(
-    backbone=dict(stem_channels=16, base_channels=16),
-    head=dict(in_channels=128, num_classes=12, global_dim=16, local_dim=32))
-test_dataloader = dict(
-    batch_size=64, num_workers=0, persistent_workers=False,
-    dataset=dict(data_root={data_root!r}, size='tiny'))
-val_dataloader = test_dataloader
-log_level = 'WARNING'
-'''
-
-
-def load_tool(*parts: str):
-    """Import a script of tools/ as a module."""
-    path = osp.join(REPO, 'tools', *parts)
-    spec = importlib.util.spec_from_file_location(
-        'tool_' + '_'.join(parts).replace('.py', ''), path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 @pytest.fixture(autouse=True)
@@ -61,7 +38,7 @@ def tiny(tmp_path_factory):
     config = str(root / 'tiny.py')
     with open(config, 'w') as f:
         f.write(
-            CONFIG.format(
+            TINY_MODEL_CONFIG.format(
                 base=osp.join(REPO, 'configs', 'sona',
                               'sona_r18_synthetic.py'),
                 data_root=data_root))
