@@ -37,8 +37,8 @@ test_dataloader = val_dataloader
 optim_wrapper = dict(optimizer=dict(lr=1e-3))
 param_scheduler = [
     dict(type='StepWarmupLR', start_factor=0.25, step_size=1, begin=0, end=4),
-    dict(type='MultiStepLR', milestones=[20], gamma=0.1, begin=0, end=25),
+    dict(type='MultiStepLR', milestones=[16], gamma=0.1, begin=0, end=20),
 ]
 # One epoch visits every identity once (128 x 4 images, 16 iterations).
-train_cfg = dict(max_epochs=25, val_interval=25)
-default_hooks = dict(logger=dict(interval=16), checkpoint=dict(interval=25))
+train_cfg = dict(max_epochs=20, val_interval=20)
+default_hooks = dict(logger=dict(interval=16), checkpoint=dict(interval=20))
