@@ -10,7 +10,19 @@ DEMO_CONFIG ?= configs/sona/sona_r18_synthetic.py
 DEMO_WORK_DIR ?= work_dirs/sona_r18_synthetic
 DEMO_DATA ?= data/synthetic_reid
 
-.PHONY: install demo test lint clean
+# The ablation grid of docs/ablation.md, in table order.
+ABLATION_DIR := configs/ablation
+ABLATION_CONFIGS := $(addprefix $(ABLATION_DIR)/, \
+	bfe_r18_synthetic-hard.py bfe_r18-dilated_synthetic-hard.py \
+	bfe_r18-dilated-dbplus_synthetic-hard.py \
+	sona2_r18-dilated_synthetic-hard.py sona3_r18-dilated_synthetic-hard.py \
+	sona23_r18-dilated_synthetic-hard.py sona4_r18-dilated_synthetic-hard.py \
+	sona_r18_synthetic-hard.py sona_r18-scale_synthetic-hard.py \
+	sona_r18-r2_synthetic-hard.py sona_r18-r8_synthetic-hard.py)
+ABLATION_SEEDS ?= 0 1 2
+ABLATION_WORK_DIR ?= work_dirs/ablation
+
+.PHONY: install demo ablation test lint clean
 
 $(STAMP): setup.py setup.cfg pyproject.toml requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -28,6 +40,14 @@ demo: $(STAMP)
 	$(PY) tools/test.py $(DEMO_CONFIG) "$$(cat $(DEMO_WORK_DIR)/last_checkpoint)" \
 		--work-dir $(DEMO_WORK_DIR)/test --show-dir vis
 	$(PY) tools/misc/demo_summary.py $(DEMO_WORK_DIR)
+
+# Trains every grid config with every seed (resumable: finished runs are
+# skipped), then writes the tables and the plot to $(ABLATION_WORK_DIR).
+ablation: $(STAMP)
+	$(PY) tools/analysis_tools/ablation.py $(ABLATION_CONFIGS) \
+		--seeds $(ABLATION_SEEDS) --jobs 2 --work-dir $(ABLATION_WORK_DIR) \
+		--baseline $(ABLATION_DIR)/bfe_r18-dilated_synthetic-hard.py \
+		--shape 96 48
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -1,4 +1,5 @@
-"""Every config in ``configs/sona/`` builds, trains a step and tests a step.
+"""Every config in ``configs/sona/`` and ``configs/ablation/`` builds, trains
+a step and tests a step.
 
 Configs are globbed, so a new one is covered without editing this file.
 Configs whose model, optimiser and sampler settings are the same up to
@@ -20,9 +21,12 @@ from mmpretrain.structures import DataSample
 from mmsona.registry import MODELS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-CONFIG_DIR = osp.join(REPO, 'configs', 'sona')
+CONFIG_ROOT = osp.join(REPO, 'configs')
+CONFIG_DIR = osp.join(CONFIG_ROOT, 'sona')
+# Paths relative to configs/, e.g. 'sona/sona_r50_market.py'.
 CONFIGS = sorted(
-    osp.basename(p) for p in glob.glob(osp.join(CONFIG_DIR, '*.py')))
+    osp.relpath(p, CONFIG_ROOT) for folder in ('sona', 'ablation')
+    for p in glob.glob(osp.join(CONFIG_ROOT, folder, '*.py')))
 IMG_SHAPE = (64, 32)
 
 # name prefix -> (output stride, SONA stages, variable DropBlock+ height);
@@ -48,15 +52,15 @@ DATASETS = {
 
 
 def split_name(name: str) -> tuple:
-    """``'sona2_r50_market.py'`` -> ``('sona2_r50', 'market')``."""
-    stem = osp.splitext(name)[0]
+    """``'sona/sona2_r50_market.py'`` -> ``('sona2_r50', 'market')``."""
+    stem = osp.splitext(osp.basename(name))[0]
     model, dataset = stem.rsplit('_', 1)
     return model, dataset
 
 
 @lru_cache(maxsize=None)
 def load(name: str) -> Config:
-    cfg = Config.fromfile(osp.join(CONFIG_DIR, name))
+    cfg = Config.fromfile(osp.join(CONFIG_ROOT, name))
     cfg.model.backbone.init_cfg = None
     return cfg
 
@@ -129,8 +133,9 @@ def run_steps(cfg: Config) -> dict:
 
 
 def test_configs_are_found():
-    assert 'sona_r50_market.py' in CONFIGS
-    assert len(CONFIGS) >= 29
+    assert 'sona/sona_r50_market.py' in CONFIGS
+    assert 'ablation/sona_r18_synthetic-hard.py' in CONFIGS
+    assert len(CONFIGS) >= 29 + 11
 
 
 @pytest.mark.parametrize('name', CONFIGS)
@@ -198,7 +203,7 @@ def test_ablation_deltas(name):
 
 
 def test_paper_schedule_and_batch():
-    cfg = load('sona_r50_market.py')
+    cfg = load('sona/sona_r50_market.py')
     assert cfg.optim_wrapper.optimizer.type == 'Adam'
     assert cfg.optim_wrapper.optimizer.lr == 1e-3
     assert cfg.optim_wrapper.optimizer.weight_decay == 5e-4

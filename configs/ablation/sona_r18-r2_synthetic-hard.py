@@ -1,0 +1,4 @@
+# The full model with SONA's embedding width C / 2 (default C / 4).
+_base_ = './sona_r18_synthetic-hard.py'
+
+model = dict(backbone=dict(sona_cfg=dict(reduction=2)))

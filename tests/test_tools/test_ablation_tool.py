@@ -1,0 +1,171 @@
+"""tools/analysis_tools/ablation.py: grid runs, resuming, tables, plots."""
+import csv
+import json
+import os
+import os.path as osp
+import statistics
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+from tool_helpers import REPO, load_tool  # noqa: I100
+
+ablation = load_tool('analysis_tools', 'ablation.py')
+
+TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'ablation.py')
+BASELINE = osp.join(REPO, 'configs', 'ablation', 'bfe_r18_synthetic-hard.py')
+FULL = osp.join(REPO, 'configs', 'ablation', 'sona_r18_synthetic-hard.py')
+
+
+def tiny_options(data_root: str) -> list:
+    """Shrink a grid config to one iteration on the tiny hard benchmark."""
+    options = [
+        'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
+        'train_dataloader.batch_size=8', 'val_dataloader.batch_size=64',
+        'test_dataloader.batch_size=64', 'default_hooks.logger.interval=1',
+        'log_level=WARNING'
+    ]
+    for loader in ('train', 'val', 'test'):
+        options += [
+            f'{loader}_dataloader.dataset.data_root={data_root}',
+            f'{loader}_dataloader.dataset.size=tiny'
+        ]
+    return options
+
+
+def run_tool(*args: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    out = subprocess.run([sys.executable, TOOL, *args],
+                         cwd=REPO,
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    return out
+
+
+def read_csv(path: str) -> list:
+    with open(path) as f:
+        return list(csv.DictReader(f))
+
+
+@pytest.fixture(scope='module')
+def grid(tmp_path_factory):
+    """Two configs x two seeds, trained once for the module's tests."""
+    root = tmp_path_factory.mktemp('ablation')
+    data_root = str(root / 'data')
+    work_dir = str(root / 'grid')
+    options = tiny_options(data_root)
+    out = run_tool(BASELINE, FULL, '--seeds', '0', '1', '--jobs', '2',
+                   '--threads', '1', '--work-dir', work_dir, '--shape', '64',
+                   '32', '--latency-batch', '2', '--latency-repeats', '3',
+                   '--cfg-options', *options)
+    return dict(
+        work_dir=work_dir,
+        data_root=data_root,
+        options=options,
+        stdout=out.stdout)
+
+
+def test_grid_writes_runs_summary_table_and_plot(grid):
+    work_dir = grid['work_dir']
+    runs = read_csv(osp.join(work_dir, 'runs.csv'))
+    assert [(r['config'], r['seed'])
+            for r in runs] == [('bfe_r18_synthetic-hard', '0'),
+                               ('bfe_r18_synthetic-hard', '1'),
+                               ('sona_r18_synthetic-hard', '0'),
+                               ('sona_r18_synthetic-hard', '1')]
+    for run in runs:
+        result = osp.join(work_dir, run['config'], f'seed{run["seed"]}',
+                          'result.json')
+        with open(result) as f:
+            assert json.load(f)['reid/mAP'] == float(run['reid/mAP'])
+        assert 0 <= float(run['reid/R1']) <= 100
+        assert float(run['wall_s']) > 0
+
+    summary = read_csv(osp.join(work_dir, 'summary.csv'))
+    assert [row['config'] for row in summary
+            ] == ['bfe_r18_synthetic-hard', 'sona_r18_synthetic-hard']
+    for row in summary:
+        values = [
+            float(r['reid/mAP']) for r in runs if r['config'] == row['config']
+        ]
+        assert float(row['reid/mAP_mean']) == pytest.approx(np.mean(values))
+        assert float(row['reid/mAP_std']) == pytest.approx(
+            np.std(values, ddof=1))
+        assert int(row['seeds']) == 2
+    base, full = summary
+    assert float(base['latency_ratio']) == 1.0
+    # SONA2+3 on a dilated trunk costs more than the stride-16 baseline.
+    assert float(full['gflops']) > float(base['gflops'])
+    assert float(full['params_m']) > float(base['params_m'])
+
+    with open(osp.join(work_dir, 'summary.md')) as f:
+        table = f.read()
+    assert table.count('\n') == 4  # header, rule, two configs
+    assert '`sona_r18_synthetic-hard` | 2 |' in table
+    with open(osp.join(work_dir, 'ablation.png'), 'rb') as f:
+        assert f.read(8) == b'\x89PNG\r\n\x1a\n'
+    assert table.strip() in grid['stdout']
+
+
+def test_finished_runs_are_skipped(grid):
+    work_dir = grid['work_dir']
+    log = osp.join(work_dir, 'bfe_r18_synthetic-hard', 'seed0', 'train.log')
+    before = os.stat(log).st_mtime_ns
+    out = run_tool(BASELINE, FULL, '--seeds', '0', '1', '--work-dir', work_dir,
+                   '--no-measure', '--cfg-options', *grid['options'])
+    assert out.stdout.count('done before') == 4
+    assert os.stat(log).st_mtime_ns == before
+
+
+def test_same_seed_reproduces_the_metrics(grid, tmp_path):
+    out = run_tool(FULL, '--seeds', '1', '--work-dir', str(tmp_path),
+                   '--threads', '1', '--no-measure', '--cfg-options',
+                   *grid['options'])
+    assert 'seed 1' in out.stdout
+    again = read_csv(osp.join(tmp_path, 'runs.csv'))[0]
+    first = [
+        r for r in read_csv(osp.join(grid['work_dir'], 'runs.csv'))
+        if r['config'] == 'sona_r18_synthetic-hard' and r['seed'] == '1'
+    ][0]
+    for key in ablation.METRICS:
+        assert again[key] == first[key], key
+
+
+def test_final_metrics_takes_the_last_evaluation(tmp_path):
+    for stamp, r1 in (('20260101_000000', 10.0), ('20260102_000000', 30.0)):
+        folder = tmp_path / stamp / 'vis_data'
+        folder.mkdir(parents=True)
+        lines = [dict(loss=1.0, step=1), {'reid/R1': r1 - 5, 'step': 1}]
+        lines.append({'reid/R1': r1, 'reid/mAP': 2 * r1, 'step': 2})
+        (folder / 'scalars.json').write_text('\n'.join(
+            json.dumps(line) for line in lines))
+    assert ablation.final_metrics(str(tmp_path)) == {
+        'reid/R1': 30.0,
+        'reid/mAP': 60.0
+    }
+
+
+def test_final_metrics_without_evaluation_names_the_folder(tmp_path):
+    (tmp_path / 'x' / 'vis_data').mkdir(parents=True)
+    (tmp_path / 'x' / 'vis_data' /
+     'scalars.json').write_text(json.dumps(dict(loss=1.0, step=1)))
+    with pytest.raises(RuntimeError, match=str(tmp_path)):
+        ablation.final_metrics(str(tmp_path))
+
+
+def test_mean_std_against_statistics():
+    values = [61.5, 58.25, 64.0]
+    assert ablation.mean_std(values) == (pytest.approx(
+        sum(values) / 3), pytest.approx(statistics.stdev(values)))
+    assert ablation.mean_std([5.0]) == (5.0, 0.0)
+
+
+def test_bad_arguments_are_refused(tmp_path):
+    with pytest.raises(SystemExit):
+        ablation.parse_args([str(tmp_path / 'missing.py')])
+    with pytest.raises(SystemExit):
+        ablation.parse_args([BASELINE, BASELINE])

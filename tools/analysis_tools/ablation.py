@@ -1,0 +1,437 @@
+"""Run an ablation grid (configs x seeds) and tabulate it.
+
+Every run is ``tools/train.py CONFIG`` in its own process with
+``randomness.seed`` set, writing to ``<work-dir>/<config>/seed<k>/``. A run
+whose ``result.json`` exists is skipped, so an interrupted grid resumes
+where it stopped. ``--jobs`` runs that many trainings side by side, each
+with ``--threads`` CPU threads. When every run is done the tool measures
+parameters, FLOPs and inference latency of each config (alone, after the
+trainings, so they do not disturb it) and writes:
+
+- ``runs.csv``: one row per run (metrics and wall time);
+- ``summary.csv`` and ``summary.md``: mean +- standard deviation over seeds
+  with parameters, GFLOPs and the latency ratio to the baseline;
+- ``ablation.png``: R1 and mAP per config with their spread over seeds.
+
+Example (the synthetic grid of docs/ablation.md):
+    python tools/analysis_tools/ablation.py configs/ablation/*.py \
+        --seeds 0 1 2 --jobs 2 --work-dir work_dirs/ablation
+"""
+import argparse
+import csv
+import json
+import os
+import os.path as osp
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Dict, List, Optional, Sequence
+
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+from benchmark_latency import config_name  # noqa: E402
+
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+TRAIN = osp.join(REPO, 'tools', 'train.py')
+METRICS = ('reid/R1', 'reid/R5', 'reid/mAP', 'reid/mINP')
+
+
+def run_dir(work_dir: str, config: str, seed: int) -> str:
+    """Folder of one run: ``<work_dir>/<config name>/seed<seed>``."""
+    return osp.join(work_dir, config_name(config), f'seed{seed}')
+
+
+def final_metrics(folder: str) -> Dict[str, float]:
+    """The last validation metrics a training run logged.
+
+    Args:
+        folder (str): The run's work dir (holding ``<timestamp>/vis_data``).
+
+    Returns:
+        dict[str, float]: ``reid/*`` metrics of the last evaluation.
+
+    Raises:
+        RuntimeError: No evaluation was logged.
+    """
+    found = None
+    stamps = sorted(
+        d for d in os.listdir(folder)
+        if osp.isfile(osp.join(folder, d, 'vis_data', 'scalars.json')))
+    for stamp in stamps:
+        with open(osp.join(folder, stamp, 'vis_data', 'scalars.json')) as f:
+            for line in f:
+                record = json.loads(line)
+                if 'reid/R1' in record:
+                    found = record
+    if found is None:
+        raise RuntimeError(
+            f'no reid/R1 in {folder}/*/vis_data/scalars.json: the run '
+            'never evaluated (see train.log there).')
+    return {k: float(v) for k, v in found.items() if k.startswith('reid/')}
+
+
+def train_one(config: str, seed: int, work_dir: str, threads: int,
+              cfg_options: Sequence[str]) -> dict:
+    """Train one config with one seed unless its result exists.
+
+    Args:
+        config (str): Config file.
+        seed (int): ``randomness.seed``.
+        work_dir (str): Root of the grid's work dirs.
+        threads (int): CPU threads of the training process.
+        cfg_options (Sequence[str]): Extra ``key=value`` overrides.
+
+    Returns:
+        dict: ``config``, ``seed``, the ``reid/*`` metrics, ``wall_s`` and
+        ``skipped`` (True when the result was already there).
+    """
+    folder = run_dir(work_dir, config, seed)
+    result_file = osp.join(folder, 'result.json')
+    if osp.isfile(result_file):
+        with open(result_file) as f:
+            return dict(json.load(f), skipped=True)
+    if osp.isdir(folder):  # an interrupted run: start it again
+        shutil.rmtree(folder)
+    os.makedirs(folder)
+    env = dict(
+        os.environ,
+        OMP_NUM_THREADS=str(threads),
+        MKL_NUM_THREADS=str(threads),
+        PYTHONHASHSEED=str(seed))
+    cmd = [
+        sys.executable, TRAIN, config, '--work-dir', folder, '--cfg-options',
+        f'randomness.seed={seed}', *cfg_options
+    ]
+    start = time.perf_counter()
+    with open(osp.join(folder, 'train.log'), 'w') as log:
+        code = subprocess.call(
+            cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
+    wall = time.perf_counter() - start
+    if code != 0:
+        raise RuntimeError(f'{" ".join(cmd)} exited with {code}; see '
+                           f'{osp.join(folder, "train.log")}')
+    result = dict(
+        config=config_name(config),
+        seed=seed,
+        wall_s=round(wall, 1),
+        **final_metrics(folder))
+    tmp = result_file + '.tmp'
+    with open(tmp, 'w') as f:
+        json.dump(result, f, indent=1)
+    os.replace(tmp, result_file)
+    return dict(result, skipped=False)
+
+
+def parse_cfg_options(options: Sequence[str]) -> dict:
+    """``key=value`` strings as ``tools/train.py --cfg-options`` reads them.
+
+    Args:
+        options (Sequence[str]): The strings.
+
+    Returns:
+        dict: Dotted keys to values.
+    """
+    from mmengine.config import DictAction
+    namespace = argparse.Namespace()
+    DictAction([], 'options')(None, namespace, list(options))
+    return namespace.options
+
+
+def prepare_data(configs: Sequence[str], cfg_options: Sequence[str]) -> None:
+    """Build every config's data sets once, before any run starts.
+
+    Synthetic benchmarks are generated here when missing, so parallel runs
+    never generate the same folder at the same time, and a missing real
+    data set fails now rather than hours into the grid.
+
+    Args:
+        configs (Sequence[str]): Config files.
+        cfg_options (Sequence[str]): ``key=value`` overrides of the runs.
+    """
+    from mmengine.config import Config
+
+    from mmsona.registry import DATASETS
+    from mmsona.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    overrides = parse_cfg_options(cfg_options)
+    seen = set()
+    for path in configs:
+        cfg = Config.fromfile(path)
+        cfg.merge_from_dict(overrides)
+        for loader in ('train_dataloader', 'val_dataloader'):
+            spec = cfg.get(loader, {}).get('dataset')
+            if spec is not None and repr(spec) not in seen:
+                seen.add(repr(spec))
+                DATASETS.build(spec)
+
+
+def measure_configs(configs: Sequence[str], baseline: str,
+                    shape: Sequence[int], batch_size: int, repeats: int,
+                    threads: int) -> Dict[str, dict]:
+    """Parameters, GFLOPs and latency ratio to the baseline of each config.
+
+    Args:
+        configs (Sequence[str]): Config files.
+        baseline (str): Config whose latency is the unit.
+        shape (Sequence[int]): Input height and width.
+        batch_size (int): Images per timed forward.
+        repeats (int): Timed forwards per model (order alternating).
+        threads (int): CPU threads.
+
+    Returns:
+        dict[str, dict]: By config name: ``params_m``, ``gflops``,
+        ``flop_ratio``, ``latency_ratio``.
+    """
+    import torch
+    from benchmark_latency import ratio_stats, time_models
+    from get_flops import build_eval_model, count_complexity, load_config
+
+    torch.set_num_threads(threads)
+    models, info = {}, {}
+    for path in dict.fromkeys([baseline, *configs]):
+        name = config_name(path)
+        torch.manual_seed(0)
+        models[name] = build_eval_model(load_config(path))
+        stats = count_complexity(models[name], shape)
+        info[name] = dict(
+            params_m=stats['params'] / 1e6, gflops=stats['flops'] / 1e9)
+    inputs = torch.randn(batch_size, 3, *shape)
+    timings = time_models(models, inputs, warmup=2, repeats=repeats)
+    base = config_name(baseline)
+    for name in info:
+        info[name]['flop_ratio'] = info[name]['gflops'] / info[base]['gflops']
+        info[name]['latency_ratio'] = ratio_stats(timings, name, base)[0]
+    return info
+
+
+def mean_std(values: Sequence[float]) -> tuple:
+    """Mean and sample standard deviation (0 for a single value)."""
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return statistics.fmean(values), std
+
+
+def summarise(results: List[dict], configs: Sequence[str],
+              complexity: Dict[str, dict]) -> List[dict]:
+    """One row per config: metrics as mean and std over seeds.
+
+    Args:
+        results (list[dict]): Outputs of :func:`train_one`.
+        configs (Sequence[str]): Config files, in table order.
+        complexity (dict): Output of :func:`measure_configs`.
+
+    Returns:
+        list[dict]: Rows with ``config``, ``seeds``, ``<metric>_mean``,
+        ``<metric>_std``, ``wall_s_mean`` and the complexity fields.
+    """
+    rows = []
+    for path in configs:
+        name = config_name(path)
+        runs = [r for r in results if r['config'] == name]
+        row = dict(config=name, seeds=len(runs))
+        for key in (*METRICS, 'wall_s'):
+            row[f'{key}_mean'], row[f'{key}_std'] = mean_std(
+                [r[key] for r in runs])
+        row.update(complexity.get(name, {}))
+        rows.append(row)
+    return rows
+
+
+def markdown_table(rows: List[dict], baseline: str) -> str:
+    """The summary as a Markdown table.
+
+    Args:
+        rows (list[dict]): Output of :func:`summarise`.
+        baseline (str): Name of the latency baseline (for the header).
+
+    Returns:
+        str: The table.
+    """
+    lines = [
+        '| config | seeds | R1 (%) | R5 (%) | mAP (%) | mINP (%) | '
+        f'params (M) | GFLOPs | latency / {baseline} | train min |',
+        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+    ]
+    for row in rows:
+        cells = [f'`{row["config"]}`', str(row['seeds'])]
+        for key in METRICS:
+            cells.append(f'{row[key + "_mean"]:.1f} ± {row[key + "_std"]:.1f}')
+        if 'gflops' in row:
+            cells += [
+                f'{row["params_m"]:.2f}', f'{row["gflops"]:.3f}',
+                f'{row["latency_ratio"]:.3f}'
+            ]
+        else:
+            cells += ['-', '-', '-']
+        cells.append(f'{row["wall_s_mean"] / 60:.1f}')
+        lines.append('| ' + ' | '.join(cells) + ' |')
+    return '\n'.join(lines)
+
+
+def plot(rows: List[dict], results: List[dict], path: str) -> None:
+    """Bar plot of R1 and mAP per config, seeds as dots, std as error bars.
+
+    Args:
+        rows (list[dict]): Output of :func:`summarise`.
+        results (list[dict]): Per-run results (the dots).
+        path (str): PNG file to write.
+    """
+    import matplotlib
+    matplotlib.use('Agg')
+    import matplotlib.pyplot as plt
+
+    names = [row['config'] for row in rows]
+    fig, axes = plt.subplots(
+        1, 2, figsize=(12, 0.45 * len(rows) + 1.5), sharey=True)
+    for ax, key, title in zip(axes, ('reid/R1', 'reid/mAP'), ('R1', 'mAP')):
+        means = [row[key + '_mean'] for row in rows]
+        stds = [row[key + '_std'] for row in rows]
+        ypos = range(len(rows))
+        ax.barh(ypos, means, xerr=stds, color='#8fb3d9', capsize=3)
+        for y, name in enumerate(names):
+            values = [r[key] for r in results if r['config'] == name]
+            ax.plot(values, [y] * len(values), 'k.', markersize=4)
+        low = min(min(means) - 2 * max(stds + [1.0]), 100)
+        ax.set_xlim(max(0.0, low - 5), min(100.0, max(means) + 5))
+        ax.set_xlabel(f'{title} (%)')
+        ax.grid(axis='x', alpha=0.3)
+    axes[0].set_yticks(range(len(rows)))
+    axes[0].set_yticklabels(names, fontsize=8)
+    axes[0].invert_yaxis()
+    fig.suptitle(
+        'mean over seeds (bars), one dot per seed, '
+        'error bar = std',
+        fontsize=9)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def write_csv(rows: List[dict], path: str) -> None:
+    """Write dict rows as CSV (columns of the first row, then new ones)."""
+    fields: List[str] = []
+    for row in rows:
+        fields += [k for k in row if k not in fields]
+    with open(path, 'w', newline='') as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Train configs x seeds and tabulate the re-ID metrics.')
+    parser.add_argument(
+        'configs',
+        nargs='+',
+        help='config files, in table order (relative data roots are read '
+        'from the current directory)')
+    parser.add_argument(
+        '--seeds', type=int, nargs='+', default=[0, 1, 2], help='seeds')
+    parser.add_argument(
+        '--work-dir',
+        default='work_dirs/ablation',
+        help='root of the run folders and of the tables')
+    parser.add_argument(
+        '--jobs', type=int, default=1, help='trainings run side by side')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='CPU threads per training (default: CPUs // jobs)')
+    parser.add_argument(
+        '--baseline',
+        default=None,
+        help='config whose latency is the unit (default: the first)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs=2,
+        default=[128, 64],
+        help='input height and width for FLOPs and latency')
+    parser.add_argument('--latency-batch', type=int, default=8)
+    parser.add_argument('--latency-repeats', type=int, default=20)
+    parser.add_argument(
+        '--no-measure',
+        action='store_true',
+        help='skip parameters, FLOPs and latency')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        default=[],
+        help='key=value overrides passed to every training')
+    args = parser.parse_args(argv)
+    names = [config_name(c) for c in args.configs]
+    if len(set(names)) != len(names):
+        parser.error(f'config file names must be distinct: {args.configs}')
+    missing = [c for c in args.configs if not osp.isfile(c)]
+    if missing:
+        parser.error(f'config files not found: {missing}')
+    if args.jobs < 1:
+        parser.error('--jobs must be >= 1')
+    if args.threads is None:
+        args.threads = max(1, (os.cpu_count() or 1) // args.jobs)
+    args.configs = [osp.abspath(c) for c in args.configs]
+    args.baseline = osp.abspath(args.baseline or args.configs[0])
+    args.work_dir = osp.abspath(args.work_dir)
+    return args
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    args = parse_args(argv)
+    os.makedirs(args.work_dir, exist_ok=True)
+    prepare_data(args.configs, args.cfg_options)
+    grid = [(c, s) for c in args.configs for s in args.seeds]
+    print(
+        f'{len(grid)} runs ({len(args.configs)} configs x seeds '
+        f'{args.seeds}), {args.jobs} at a time with {args.threads} '
+        f'thread(s) each; folders under {args.work_dir}/',
+        flush=True)
+    results, start = [], time.perf_counter()
+    with ThreadPoolExecutor(args.jobs) as pool:
+        futures = [
+            pool.submit(train_one, c, s, args.work_dir, args.threads,
+                        args.cfg_options) for c, s in grid
+        ]
+        for done, future in enumerate(as_completed(futures), 1):
+            result = future.result()
+            results.append(result)
+            elapsed = time.perf_counter() - start
+            trained = sum(not r['skipped'] for r in results)
+            left = len(grid) - done
+            # runs finish about jobs at a time: wall time per finished run
+            eta = elapsed / trained * left if trained else 0
+            state = 'done before' if result['skipped'] else (
+                f'{result["wall_s"] / 60:.1f} min')
+            print(
+                f'[{done}/{len(grid)}] {result["config"]} seed '
+                f'{result["seed"]}: R1 {result["reid/R1"]:.2f} mAP '
+                f'{result["reid/mAP"]:.2f} mINP {result["reid/mINP"]:.2f} '
+                f'({state}; about {eta / 60:.0f} min left)',
+                flush=True)
+    order = {(config_name(c), s): i for i, (c, s) in enumerate(grid)}
+    results.sort(key=lambda r: order[(r['config'], r['seed'])])
+    for r in results:
+        r.pop('skipped')
+
+    complexity = {}
+    if not args.no_measure:
+        print('measuring parameters, FLOPs and latency ...', flush=True)
+        complexity = measure_configs(args.configs, args.baseline, args.shape,
+                                     args.latency_batch, args.latency_repeats,
+                                     os.cpu_count() or 1)
+    rows = summarise(results, args.configs, complexity)
+    write_csv(results, osp.join(args.work_dir, 'runs.csv'))
+    write_csv(rows, osp.join(args.work_dir, 'summary.csv'))
+    table = markdown_table(rows, config_name(args.baseline))
+    with open(osp.join(args.work_dir, 'summary.md'), 'w') as f:
+        f.write(table + '\n')
+    plot(rows, results, osp.join(args.work_dir, 'ablation.png'))
+    print(table)
+    print(f'wrote runs.csv, summary.csv, summary.md and ablation.png to '
+          f'{args.work_dir}/')
+
+
+if __name__ == '__main__':
+    main()
