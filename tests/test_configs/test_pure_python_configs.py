@@ -27,6 +27,7 @@ REGISTRY_BY_KEY = {
     'sampler': registry.DATA_SAMPLERS,
     'dataset': registry.DATASETS,
     'dataset_type': registry.DATASETS,
+    'synthetic': registry.DATASETS,
     'val_evaluator': registry.METRICS,
     'test_evaluator': registry.METRICS,
     'param_scheduler': registry.PARAM_SCHEDULERS,

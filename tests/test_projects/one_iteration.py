@@ -32,22 +32,15 @@ def main() -> None:
     parser.add_argument('work_dir')
     parser.add_argument('--scopes', nargs='+', required=True)
     parser.add_argument('--set', default='{}', help='JSON {dotted key: value}')
-    parser.add_argument(
-        '--import-registry',
-        action='store_true',
-        help='import mmsona.registry first (needed to parse mmsona:: bases)')
     args = parser.parse_args()
 
     if 'mmsona' in sys.modules:
         raise RuntimeError('mmsona was imported before the config.')
-    if args.import_registry:
-        import mmsona.registry  # noqa: F401
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
     from mmengine.runner import Runner
 
     cfg = Config.fromfile(args.config)
-    imported = 'mmsona' in sys.modules
     for key, value in json.loads(args.set).items():
         set_by_path(cfg, key, value)
     cfg.train_cfg = dict(type='IterBasedTrainLoop', max_iters=1)
@@ -70,7 +63,8 @@ def main() -> None:
                 dict(
                     scope=current,
                     backbone=type(runner.model.backbone).__name__,
-                    mmsona_imported_by_config=imported,
+                    # by custom_imports or a pure-Python config's classes
+                    mmsona_imported_by_config='mmsona' in sys.modules,
                     loss=float(loss))))
 
 

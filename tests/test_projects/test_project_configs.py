@@ -1,12 +1,12 @@
 """Every project config trains one iteration in a fresh interpreter.
 
 Each config is loaded by a new Python process that has not imported mmsona
-(``one_iteration.py`` checks it), so the config's own ``custom_imports``
-has to register everything; the same config then trains one iteration
+(``one_iteration.py`` checks it), so the config itself has to register
+everything: the classification configs through ``custom_imports``, the
+vehicle configs (pure-Python) through the classes they import. The same
+config then trains one iteration
 under ``default_scope='mmpretrain'`` and ``'mmsona'``, from the same seed,
-which must give the same loss. Configs whose ``_base_`` is ``mmsona::...``
-need ``mmsona.registry`` imported before parsing (MMEngine checks the
-package name before it reads ``custom_imports``): ``--import-registry``.
+which must give the same loss.
 """
 import json
 import math
@@ -58,26 +58,26 @@ def _vehicle_overrides(data: dict, full: bool = False) -> dict:
     if full:
         # No ImageNet download in tests; small images.
         overrides['model.backbone.init_cfg'] = None
+        # Type strings in JSON: prefixed, so any default scope finds them.
         overrides['train_dataloader.dataset.pipeline'] = [
-            dict(type='LoadReIDImage'),
+            dict(type='mmsona.LoadReIDImage'),
             dict(type='Resize', scale=(64, 64)),
-            dict(type='PackReIDInputs')
+            dict(type='mmsona.PackReIDInputs')
         ]
     return overrides
 
 
-# config, backbone class, mmsona:: base, whether the config imports mmsona
+# config, backbone class, whether running the config imports mmsona
 CASES = {
     'sona-resnet50_8xb32_in1k':
-    (f'{CLS}/sona-resnet50_8xb32_in1k.py', 'SONAResNet', False, True),
+    (f'{CLS}/sona-resnet50_8xb32_in1k.py', 'SONAResNet', True),
     'resnet18_1xb32_synthetic-cls':
-    (f'{CLS}/resnet18_1xb32_synthetic-cls.py', 'ResNet', False, False),
+    (f'{CLS}/resnet18_1xb32_synthetic-cls.py', 'ResNet', False),
     'sona-resnet18_1xb32_synthetic-cls':
-    (f'{CLS}/sona-resnet18_1xb32_synthetic-cls.py', 'SONAResNet', False, True),
-    'sona_r50_vehicle':
-    (f'{VEHICLE}/sona_r50_vehicle.py', 'SONAResNet', True, True),
-    'sona_r18_synthetic-vehicle': (f'{VEHICLE}/sona_r18_synthetic-vehicle.py',
-                                   'SONAResNet', True, True),
+    (f'{CLS}/sona-resnet18_1xb32_synthetic-cls.py', 'SONAResNet', True),
+    'sona_r50_vehicle': (f'{VEHICLE}/sona_r50_vehicle.py', 'SONAResNet', True),
+    'sona_r18_synthetic-vehicle':
+    (f'{VEHICLE}/sona_r18_synthetic-vehicle.py', 'SONAResNet', True),
 }
 
 
@@ -88,15 +88,13 @@ def _overrides(name: str, data: dict) -> dict:
 
 
 def _run(name: str, data: dict, work_dir: str) -> subprocess.CompletedProcess:
-    config, _, mmsona_base, _ = CASES[name]
+    config = CASES[name][0]
     cmd = [
         sys.executable,
         osp.join(REPO, 'tests', 'test_projects', 'one_iteration.py'),
         osp.join(REPO, config), work_dir, '--scopes', *SCOPES, '--set',
         json.dumps(_overrides(name, data))
     ]
-    if mmsona_base:
-        cmd.append('--import-registry')
     env = {k: v for k, v in os.environ.items() if k != 'PYTHONPATH'}
     env['OMP_NUM_THREADS'] = '1'
     return subprocess.run(
@@ -122,7 +120,7 @@ def project_runs(project_data, tmp_path_factory):
 
 @pytest.mark.parametrize('name', list(CASES))
 def test_one_iteration_in_both_scopes(name, project_runs):
-    _, backbone, _, imports_mmsona = CASES[name]
+    _, backbone, imports_mmsona = CASES[name]
     out = project_runs[name].result()
     assert out.returncode == 0, out.stderr[-3000:]
     results = [
