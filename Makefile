@@ -47,7 +47,7 @@ ablation: $(STAMP)
 	$(PY) tools/analysis_tools/ablation.py $(ABLATION_CONFIGS) \
 		--seeds $(ABLATION_SEEDS) --jobs 2 --work-dir $(ABLATION_WORK_DIR) \
 		--baseline $(ABLATION_DIR)/bfe_r18-dilated_synthetic-hard.py \
-		--shape 96 48
+		--shape 64 32
 
 test: $(STAMP)
 	$(PY) -m pytest
