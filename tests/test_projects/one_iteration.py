@@ -48,6 +48,7 @@ def main() -> None:
         cfg[f'{name}_cfg'] = None
         cfg[f'{name}_dataloader'] = None
         cfg[f'{name}_evaluator'] = None
+    imported = None
     for scope in args.scopes:
         run_cfg = copy.deepcopy(cfg)
         run_cfg.default_scope = scope
@@ -57,6 +58,10 @@ def main() -> None:
         runner = Runner.from_cfg(run_cfg)
         current = DefaultScope.get_current_instance().scope_name
         runner.train()
+        if imported is None:
+            # Judged after the first scope only: a default scope of 'mmsona'
+            # makes MMEngine import mmsona by itself.
+            imported = 'mmsona' in sys.modules
         loss = runner.message_hub.get_scalar('train/loss').current()
         print(
             json.dumps(
@@ -64,7 +69,7 @@ def main() -> None:
                     scope=current,
                     backbone=type(runner.model.backbone).__name__,
                     # by custom_imports or a pure-Python config's classes
-                    mmsona_imported_by_config='mmsona' in sys.modules,
+                    mmsona_imported_by_config=imported,
                     loss=float(loss))))
 
 
