@@ -13,7 +13,8 @@ DEMO_DATA ?= data/synthetic_reid
 # The ablation grid of docs/ablation.md, in table order.
 ABLATION_DIR := configs/ablation
 ABLATION_CONFIGS := $(addprefix $(ABLATION_DIR)/, \
-	bfe_r18_synthetic-hard.py bfe_r18-dilated_synthetic-hard.py \
+	bfe_r18_synthetic-hard.py global_r18-dilated_synthetic-hard.py \
+	bfe_r18-dilated_synthetic-hard.py \
 	bfe_r18-dilated-dbplus_synthetic-hard.py \
 	sona2_r18-dilated_synthetic-hard.py sona3_r18-dilated_synthetic-hard.py \
 	sona23_r18-dilated_synthetic-hard.py sona4_r18-dilated_synthetic-hard.py \

@@ -16,21 +16,27 @@ GRID_DIR = osp.join(REPO, 'configs', 'ablation')
 GRID = sorted(osp.basename(p) for p in glob.glob(osp.join(GRID_DIR, '*.py')))
 
 # config -> (output stride, SONA stages, DropBlock+ height range,
-#            SONA reduction, SONA normalisation)
+#            SONA reduction, SONA normalisation, local feature width)
 FIXED, VARIABLE = (0.33, 0.33), (0.1, 0.5)
 EXPECTED = {
-    'bfe_r18_synthetic-hard.py': (16, (), FIXED, 4, 'softmax'),
-    'bfe_r18-dilated_synthetic-hard.py': (8, (), FIXED, 4, 'softmax'),
+    'bfe_r18_synthetic-hard.py': (16, (), FIXED, 4, 'softmax', 1024),
+    'global_r18-dilated_synthetic-hard.py': (8, (), FIXED, 4, 'softmax', 0),
+    'bfe_r18-dilated_synthetic-hard.py': (8, (), FIXED, 4, 'softmax', 1024),
     'bfe_r18-dilated-dbplus_synthetic-hard.py':
-    (8, (), VARIABLE, 4, 'softmax'),
-    'sona2_r18-dilated_synthetic-hard.py': (8, (1, ), FIXED, 4, 'softmax'),
-    'sona3_r18-dilated_synthetic-hard.py': (8, (2, ), FIXED, 4, 'softmax'),
-    'sona23_r18-dilated_synthetic-hard.py': (8, (1, 2), FIXED, 4, 'softmax'),
-    'sona4_r18-dilated_synthetic-hard.py': (8, (3, ), FIXED, 4, 'softmax'),
-    'sona_r18_synthetic-hard.py': (8, (1, 2), VARIABLE, 4, 'softmax'),
-    'sona_r18-scale_synthetic-hard.py': (8, (1, 2), VARIABLE, 4, 'scale'),
-    'sona_r18-r2_synthetic-hard.py': (8, (1, 2), VARIABLE, 2, 'softmax'),
-    'sona_r18-r8_synthetic-hard.py': (8, (1, 2), VARIABLE, 8, 'softmax'),
+    (8, (), VARIABLE, 4, 'softmax', 1024),
+    'sona2_r18-dilated_synthetic-hard.py':
+    (8, (1, ), FIXED, 4, 'softmax', 1024),
+    'sona3_r18-dilated_synthetic-hard.py':
+    (8, (2, ), FIXED, 4, 'softmax', 1024),
+    'sona23_r18-dilated_synthetic-hard.py':
+    (8, (1, 2), FIXED, 4, 'softmax', 1024),
+    'sona4_r18-dilated_synthetic-hard.py': (8, (3, ), FIXED, 4, 'softmax',
+                                            1024),
+    'sona_r18_synthetic-hard.py': (8, (1, 2), VARIABLE, 4, 'softmax', 1024),
+    'sona_r18-scale_synthetic-hard.py': (8, (1, 2), VARIABLE, 4, 'scale',
+                                         1024),
+    'sona_r18-r2_synthetic-hard.py': (8, (1, 2), VARIABLE, 2, 'softmax', 1024),
+    'sona_r18-r8_synthetic-hard.py': (8, (1, 2), VARIABLE, 8, 'softmax', 1024),
 }
 
 
@@ -49,7 +55,7 @@ def test_every_grid_config_is_listed():
 
 @pytest.mark.parametrize('name', GRID)
 def test_grid_config_settings(name):
-    stride, stages, h_range, reduction, normalize = EXPECTED[name]
+    stride, stages, h_range, reduction, normalize, local_dim = EXPECTED[name]
     cfg = load(name)
     backbone, head = cfg.model.backbone, cfg.model.head
     assert backbone.depth == 18 and backbone.init_cfg is None
@@ -62,6 +68,7 @@ def test_grid_config_settings(name):
     assert tuple(head.dropblock.w_range) == (1.0, 1.0)
     assert backbone.sona_cfg.reduction == reduction
     assert backbone.sona_cfg.normalize == normalize
+    assert head.local_dim == local_dim
 
 
 def test_grid_shares_data_schedule_and_determinism():
@@ -75,7 +82,13 @@ def test_grid_shares_data_schedule_and_determinism():
         assert dataset.difficulty == 'hard'
         assert cfg[loader].num_workers == 0
     # The model head and the rest of the recipe are shared as well.
-    heads = {repr({**load(n).model.head, 'dropblock': None}) for n in GRID}
+    heads = {
+        repr({
+            **load(n).model.head, 'dropblock': None,
+            'local_dim': None
+        })
+        for n in GRID
+    }
     assert len(heads) == 1
 
 

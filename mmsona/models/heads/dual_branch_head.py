@@ -1,5 +1,5 @@
 """BFE's dual-branch head: a global and a local (DropBlock+) branch."""
-from typing import List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 from mmengine.model import BaseModule
@@ -27,12 +27,15 @@ class DualBranchHead(BaseModule):
     Training applies the triplet loss to both features and the
     classification loss to both classifiers. The test feature is the
     concatenation ``[global, local]`` (``global_dim + local_dim`` wide).
+    ``local_dim=0`` keeps the global branch alone: a plain global-pooling
+    baseline.
 
     Args:
         in_channels (int): Channels of the trunk's feature map.
         num_classes (int): Number of training identities.
         global_dim (int): Width of the global feature. Defaults to 512.
-        local_dim (int): Width of the local feature. Defaults to 1024.
+        local_dim (int): Width of the local feature; 0 drops the local
+            branch. Defaults to 1024.
         dropblock (dict, optional): Config of the local branch's drop
             layer; None disables it. Defaults to ``DropBlockPlus``.
         triplet_loss (dict, optional): Metric loss on both features; None
@@ -61,6 +64,10 @@ class DualBranchHead(BaseModule):
             raise ValueError(
                 f'num_classes={num_classes}: set it to the number of '
                 'training identities of the dataset.')
+        if global_dim < 1 or local_dim < 0:
+            raise ValueError(
+                f'global_dim={global_dim} must be >= 1 and '
+                f'local_dim={local_dim} >= 0 (0 drops the local branch).')
         if triplet_loss is None and cls_loss is None:
             raise ValueError('DualBranchHead needs at least one loss.')
         self.in_channels = in_channels
@@ -68,32 +75,49 @@ class DualBranchHead(BaseModule):
         self.global_dim = global_dim
         self.local_dim = local_dim
 
+        # Modules are created in this order so that a seeded run draws the
+        # same initial weights whatever the branches.
         self.global_reduce = nn.Sequential(
             nn.Conv2d(in_channels, global_dim, 1, bias=False),
             nn.BatchNorm2d(global_dim), nn.ReLU(inplace=True))
-        self.local_block = Bottleneck(in_channels, in_channels, expansion=4)
-        self.dropblock = build_model_in_scope(dropblock) if dropblock else None
-        self.local_reduce = nn.Sequential(
-            nn.Linear(in_channels, local_dim, bias=False),
-            nn.BatchNorm1d(local_dim), nn.ReLU(inplace=True))
-        self.global_neck = nn.BatchNorm1d(global_dim) if bnneck else None
-        self.local_neck = nn.BatchNorm1d(local_dim) if bnneck else None
-        self.global_cls = nn.Linear(global_dim, num_classes)
-        self.local_cls = nn.Linear(local_dim, num_classes)
+        if self.with_local:
+            self.local_block = Bottleneck(
+                in_channels, in_channels, expansion=4)
+            self.dropblock = build_model_in_scope(
+                dropblock) if dropblock else None
+            self.local_reduce = nn.Sequential(
+                nn.Linear(in_channels, local_dim, bias=False),
+                nn.BatchNorm1d(local_dim), nn.ReLU(inplace=True))
+        for name, dim in zip(self.branches, (global_dim, local_dim)):
+            setattr(self, f'{name}_neck',
+                    nn.BatchNorm1d(dim) if bnneck else None)
+        for name, dim in zip(self.branches, (global_dim, local_dim)):
+            setattr(self, f'{name}_cls', nn.Linear(dim, num_classes))
         self.triplet_loss = build_model_in_scope(
             triplet_loss) if triplet_loss else None
         self.cls_loss = build_model_in_scope(cls_loss) if cls_loss else None
+
+    @property
+    def with_local(self) -> bool:
+        """Whether the head has the local (DropBlock+) branch."""
+        return self.local_dim > 0
+
+    @property
+    def branches(self) -> Tuple[str, ...]:
+        """Names of the branches, in the order of the test feature."""
+        return ('global', 'local') if self.with_local else ('global', )
 
     def init_weights(self) -> None:
         """Kaiming for the reductions, small normal for the classifiers."""
         super().init_weights()
         if self.init_cfg is not None:
             return
-        kaiming_init(self.global_reduce[0], mode='fan_out')
-        kaiming_init(self.local_reduce[0], mode='fan_out')
-        for cls in (self.global_cls, self.local_cls):
-            normal_init(cls, std=0.001, bias=0.0)
-        for neck in (self.global_neck, self.local_neck):
+        for name in self.branches:
+            kaiming_init(getattr(self, f'{name}_reduce')[0], mode='fan_out')
+        for name in self.branches:
+            normal_init(getattr(self, f'{name}_cls'), std=0.001, bias=0.0)
+        for name in self.branches:
+            neck = getattr(self, f'{name}_neck')
             if neck is not None:
                 constant_init(neck, 1.0, bias=0.0)
 
@@ -102,30 +126,33 @@ class DualBranchHead(BaseModule):
         """Width of the test feature."""
         return self.global_dim + self.local_dim
 
-    def branch_features(self, feats: Union[Tensor, Sequence[Tensor]]
-                        ) -> Tuple[Tensor, Tensor]:
-        """The global and local features before any BNNeck.
+    def branch_features(self,
+                        feats: Union[Tensor,
+                                     Sequence[Tensor]]) -> Dict[str, Tensor]:
+        """The feature of every branch, before any BNNeck.
 
         Args:
             feats (Tensor | Sequence[Tensor]): Trunk output; the last map is
                 used.
 
         Returns:
-            tuple[Tensor, Tensor]: B x global_dim and B x local_dim.
+            dict[str, Tensor]: ``'global'`` (B x global_dim) and, with the
+            local branch, ``'local'`` (B x local_dim).
         """
         x = feats[-1] if isinstance(feats, (tuple, list)) else feats
         glob = self.global_reduce(x.mean(dim=(2, 3), keepdim=True))
-        glob = glob.flatten(1)
-        local = self.local_block(x)
-        if self.dropblock is not None:
-            local = self.dropblock(local)
-        local = self.local_reduce(local.amax(dim=(2, 3)))
-        return glob, local
+        out = {'global': glob.flatten(1)}
+        if self.with_local:
+            local = self.local_block(x)
+            if self.dropblock is not None:
+                local = self.dropblock(local)
+            out['local'] = self.local_reduce(local.amax(dim=(2, 3)))
+        return out
 
-    def _necked(self, glob: Tensor, local: Tensor) -> Tuple[Tensor, Tensor]:
-        if self.global_neck is None:
-            return glob, local
-        return self.global_neck(glob), self.local_neck(local)
+    def _necked(self, name: str, feat: Tensor) -> Tensor:
+        """A branch feature after its BNNeck (unchanged without one)."""
+        neck = getattr(self, f'{name}_neck')
+        return feat if neck is None else neck(feat)
 
     def forward(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tensor:
         """The test feature ``[global, local]``.
@@ -136,11 +163,12 @@ class DualBranchHead(BaseModule):
         Returns:
             Tensor: B x (global_dim + local_dim).
         """
-        return torch.cat(self._necked(*self.branch_features(feats)), dim=1)
+        branch_feats = self.branch_features(feats).items()
+        return torch.cat([self._necked(n, f) for n, f in branch_feats], dim=1)
 
     def loss(self, feats: Union[Tensor, Sequence[Tensor]],
              data_samples: List[DataSample]) -> dict:
-        """Losses of both branches.
+        """Losses of every branch.
 
         Args:
             feats (Tensor | Sequence[Tensor]): Trunk output.
@@ -148,23 +176,18 @@ class DualBranchHead(BaseModule):
 
         Returns:
             dict: ``loss_{global,local}_{triplet,cls}`` and the top-1
-            training accuracy of each classifier.
+            training accuracy of each classifier (``local`` only with the
+            local branch).
         """
-        labels = torch.cat([
-            ds.gt_label for ds in data_samples
-        ]).to(feats[-1].device if isinstance(feats, (tuple,
-                                                     list)) else feats.device)
-        glob, local = self.branch_features(feats)
-        cls_in = self._necked(glob, local)
+        branch_feats = self.branch_features(feats)
+        device = branch_feats['global'].device
+        labels = torch.cat([ds.gt_label for ds in data_samples]).to(device)
         losses = dict()
-        for name, feat, neck_feat, cls in (('global', glob, cls_in[0],
-                                            self.global_cls),
-                                           ('local', local, cls_in[1],
-                                            self.local_cls)):
+        for name, feat in branch_feats.items():
             if self.triplet_loss is not None:
                 losses[f'loss_{name}_triplet'] = self.triplet_loss(
                     feat, labels)
-            logits = cls(neck_feat)
+            logits = getattr(self, f'{name}_cls')(self._necked(name, feat))
             if self.cls_loss is not None:
                 losses[f'loss_{name}_cls'] = self.cls_loss(logits, labels)
             with torch.no_grad():
