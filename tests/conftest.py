@@ -10,6 +10,18 @@ from mmsona.utils import register_all_modules
 torch.set_num_threads(1)
 
 
+@pytest.fixture(autouse=True)
+def _one_thread():
+    """Run every test with one torch thread, whatever an earlier test set.
+
+    Two spinning OpenMP threads on a shared 2-core machine are far slower.
+    """
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
 @pytest.fixture(autouse=True, scope='session')
 def _mmsona_scope():
     """Register every mmsona module and make ``mmsona`` the default scope."""

@@ -2,6 +2,7 @@
 import importlib.util
 import os.path as osp
 from types import ModuleType
+from typing import Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -18,6 +19,40 @@ test_dataloader = dict(
 val_dataloader = test_dataloader
 log_level = 'WARNING'
 '''
+
+
+def make_tiny_checkpoint(root: str) -> Tuple[str, str, str]:
+    """Tiny benchmark, tiny-model config and a checkpoint with active SONA.
+
+    The SONA blocks' output BN weights are drawn at random (they start at
+    zero), so the attention changes the features.
+
+    Args:
+        root (str): Folder to write ``data/``, ``tiny.py`` and ``tiny.pth``.
+
+    Returns:
+        tuple[str, str, str]: Config path, checkpoint path and data root.
+    """
+    import torch
+
+    from mmsona.apis import FeatureExtractor
+    from mmsona.datasets.synthetic import generate_synthetic_reid
+    data_root = osp.join(root, 'data')
+    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
+    config = osp.join(root, 'tiny.py')
+    with open(config, 'w') as f:
+        f.write(
+            TINY_MODEL_CONFIG.format(
+                base=osp.join(REPO, 'configs', 'sona',
+                              'sona_r18_synthetic.py'),
+                data_root=data_root))
+    model = FeatureExtractor(config).model
+    torch.manual_seed(0)
+    for block in model.backbone.sona_layers.values():
+        torch.nn.init.normal_(block.out_norm.weight, std=0.5)
+    ckpt = osp.join(root, 'tiny.pth')
+    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    return config, ckpt, data_root
 
 
 def load_tool(*parts: str) -> ModuleType:

@@ -5,39 +5,18 @@ import os.path as osp
 import cv2
 import pytest
 import torch
-from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool  # noqa: I100
+from tool_helpers import load_tool, make_tiny_checkpoint  # noqa: I100
 
 from mmsona.apis import (FeatureExtractor, cell_center, get_sona_attention,
                          position_to_cell)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def tiny_model(tmp_path_factory):
     """A tiny-config checkpoint whose SONA blocks are active."""
-    from mmsona.datasets.synthetic import generate_synthetic_reid
     root = tmp_path_factory.mktemp('extractor')
-    data_root = str(root / 'data')
-    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
-    config = root / 'tiny.py'
-    config.write_text(
-        TINY_MODEL_CONFIG.format(
-            base=osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py'),
-            data_root=data_root))
-    model = FeatureExtractor(str(config)).model
-    torch.manual_seed(0)
-    for block in model.backbone.sona_layers.values():
-        torch.nn.init.normal_(block.out_norm.weight, std=0.5)
-    ckpt = str(root / 'tiny.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
-    return root, str(config), ckpt, data_root
+    config, ckpt, data_root = make_tiny_checkpoint(str(root))
+    return root, config, ckpt, data_root
 
 
 def test_features_equal_the_test_dump(tiny_model, tmp_path):

@@ -89,15 +89,6 @@ def runner_cfg(work_dir: str, data_root: str, **hook_kwargs) -> dict:
         log_level='WARNING')
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    # Two spinning OpenMP threads on a shared 2-core machine are far slower.
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def tiny_root(tmp_path_factory):
     return str(tmp_path_factory.mktemp('vis_data') / 'tiny')

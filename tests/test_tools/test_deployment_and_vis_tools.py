@@ -7,8 +7,7 @@ import os.path as osp
 import cv2
 import numpy as np
 import pytest
-import torch
-from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool  # noqa: I100
+from tool_helpers import load_tool, make_tiny_checkpoint  # noqa: I100
 
 TOOLS = [
     ('extract_features.py', ),
@@ -19,35 +18,11 @@ TOOLS = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 @pytest.fixture(scope='module')
 def tiny(tmp_path_factory):
     """Config, checkpoint (active SONA blocks), data and a test dump."""
-    from mmsona.apis import FeatureExtractor
-    from mmsona.datasets.synthetic import generate_synthetic_reid
     root = tmp_path_factory.mktemp('tools')
-    data_root = str(root / 'data')
-    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
-    config = str(root / 'tiny.py')
-    with open(config, 'w') as f:
-        f.write(
-            TINY_MODEL_CONFIG.format(
-                base=osp.join(REPO, 'configs', 'sona',
-                              'sona_r18_synthetic.py'),
-                data_root=data_root))
-    model = FeatureExtractor(config).model
-    torch.manual_seed(0)
-    for block in model.backbone.sona_layers.values():
-        torch.nn.init.normal_(block.out_norm.weight, std=0.5)
-    ckpt = str(root / 'tiny.pth')
-    torch.save(dict(state_dict=model.state_dict(), meta={}), ckpt)
+    config, ckpt, data_root = make_tiny_checkpoint(str(root))
     dump = str(root / 'feats.pth')
     load_tool('test.py').main(
         [config, ckpt, '--work-dir',
