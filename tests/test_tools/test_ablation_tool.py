@@ -3,6 +3,7 @@ import csv
 import json
 import os
 import os.path as osp
+import socket
 import statistics
 import subprocess
 import sys
@@ -169,3 +170,33 @@ def test_bad_arguments_are_refused(tmp_path):
         ablation.parse_args([str(tmp_path / 'missing.py')])
     with pytest.raises(SystemExit):
         ablation.parse_args([BASELINE, BASELINE])
+    with pytest.raises(SystemExit):
+        ablation.parse_args([BASELINE, '--gpus', '2', '--jobs', '2'])
+
+
+def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        port = s.getsockname()[1]
+    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(port))
+    out = subprocess.run([
+        sys.executable, TOOL, FULL, '--seeds', '0', '--gpus', '2',
+        '--work-dir',
+        str(tmp_path), '--no-measure', '--cfg-options', *grid['options'],
+        'log_level=INFO'
+    ],
+                         cwd=REPO,
+                         env=env,
+                         capture_output=True,
+                         text=True,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    with open(tmp_path / 'sona_r18_synthetic-hard' / 'seed0' /
+              'train.log') as f:
+        log = f.read()
+    # Two processes (CPU, gloo here) trained and evaluated together.
+    assert 'Distributed launcher: pytorch' in log
+    assert 'Distributed training: True' in log, log[-3000:]
+    assert 'GPU number: 2' in log
+    run = read_csv(osp.join(tmp_path, 'runs.csv'))[0]
+    assert 0 <= float(run['reid/R1']) <= 100

@@ -4,9 +4,10 @@ Every run is ``tools/train.py CONFIG`` in its own process with
 ``randomness.seed`` set, writing to ``<work-dir>/<config>/seed<k>/``. A run
 whose ``result.json`` exists is skipped, so an interrupted grid resumes
 where it stopped. ``--jobs`` runs that many trainings side by side, each
-with ``--threads`` CPU threads. When every run is done the tool measures
-parameters, FLOPs and inference latency of each config (alone, after the
-trainings, so they do not disturb it) and writes:
+with ``--threads`` CPU threads; ``--gpus N`` trains each run on N GPUs
+through ``tools/dist_train.sh`` instead. When every run is done the tool
+measures parameters, FLOPs and inference latency of each config (alone,
+after the trainings, so they do not disturb it) and writes:
 
 - ``runs.csv``: one row per run (metrics and wall time);
 - ``summary.csv`` and ``summary.md``: mean +- standard deviation over seeds
@@ -16,6 +17,12 @@ trainings, so they do not disturb it) and writes:
 Example (the synthetic grid of docs/ablation.md):
     python tools/analysis_tools/ablation.py configs/ablation/*.py \
         --seeds 0 1 2 --jobs 2 --work-dir work_dirs/ablation
+
+and two of the paper's configs on Market-1501, 4 GPUs per run:
+    python tools/analysis_tools/ablation.py \
+        configs/sona/bfe_r50-dilated-dbplus_market.py \
+        configs/sona/sona_r50_market.py \
+        --seeds 0 1 2 --gpus 4 --work-dir work_dirs/ablation_market
 """
 import argparse
 import csv
@@ -35,6 +42,7 @@ from benchmark_latency import config_name  # noqa: E402
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(REPO, 'tools', 'train.py')
+DIST_TRAIN = osp.join(REPO, 'tools', 'dist_train.sh')
 METRICS = ('reid/R1', 'reid/R5', 'reid/mAP', 'reid/mINP')
 
 
@@ -72,8 +80,12 @@ def final_metrics(folder: str) -> Dict[str, float]:
     return {k: float(v) for k, v in found.items() if k.startswith('reid/')}
 
 
-def train_one(config: str, seed: int, work_dir: str, threads: int,
-              cfg_options: Sequence[str]) -> dict:
+def train_one(config: str,
+              seed: int,
+              work_dir: str,
+              threads: int,
+              cfg_options: Sequence[str],
+              gpus: int = 0) -> dict:
     """Train one config with one seed unless its result exists.
 
     Args:
@@ -82,6 +94,10 @@ def train_one(config: str, seed: int, work_dir: str, threads: int,
         work_dir (str): Root of the grid's work dirs.
         threads (int): CPU threads of the training process.
         cfg_options (Sequence[str]): Extra ``key=value`` overrides.
+        gpus (int): Processes of the run, started by
+            ``tools/dist_train.sh`` (GPUs; CPU processes where CUDA is
+            missing); 0 runs ``tools/train.py`` in one process. Defaults
+            to 0.
 
     Returns:
         dict: ``config``, ``seed``, the ``reid/*`` metrics, ``wall_s`` and
@@ -99,9 +115,14 @@ def train_one(config: str, seed: int, work_dir: str, threads: int,
         os.environ,
         OMP_NUM_THREADS=str(threads),
         MKL_NUM_THREADS=str(threads),
-        PYTHONHASHSEED=str(seed))
+        PYTHONHASHSEED=str(seed),
+        PYTHON=sys.executable)
+    if gpus:
+        launch = ['bash', DIST_TRAIN, config, str(gpus)]
+    else:
+        launch = [sys.executable, TRAIN, config]
     cmd = [
-        sys.executable, TRAIN, config, '--work-dir', folder, '--cfg-options',
+        *launch, '--work-dir', folder, '--cfg-options',
         f'randomness.seed={seed}', *cfg_options
     ]
     start = time.perf_counter()
@@ -341,6 +362,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         default=None,
         help='CPU threads per training (default: CPUs // jobs)')
     parser.add_argument(
+        '--gpus',
+        type=int,
+        default=0,
+        help='train each run on this many GPUs with tools/dist_train.sh '
+        '(CPU processes where CUDA is missing); 0 (default) runs '
+        'tools/train.py in one process')
+    parser.add_argument(
         '--baseline',
         default=None,
         help='config whose latency is the unit (default: the first)')
@@ -370,6 +398,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         parser.error(f'config files not found: {missing}')
     if args.jobs < 1:
         parser.error('--jobs must be >= 1')
+    if args.gpus < 0:
+        parser.error('--gpus must be >= 0')
+    if args.gpus and args.jobs > 1:
+        parser.error('--gpus runs one training at a time on all the GPUs: '
+                     'use --jobs 1')
     if args.threads is None:
         args.threads = max(1, (os.cpu_count() or 1) // args.jobs)
     args.configs = [osp.abspath(c) for c in args.configs]
@@ -392,7 +425,7 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = [
             pool.submit(train_one, c, s, args.work_dir, args.threads,
-                        args.cfg_options) for c, s in grid
+                        args.cfg_options, args.gpus) for c, s in grid
         ]
         for done, future in enumerate(as_completed(futures), 1):
             result = future.result()
