@@ -107,6 +107,15 @@ def test_grid_writes_runs_summary_table_and_plot(grid):
         table = f.read()
     assert table.count('\n') == 4  # header, rule, two configs
     assert '`sona_r18_synthetic-hard` | 2 |' in table
+    # Differences to the baseline (the first config), paired by seed.
+    assert float(base['reid/mAP_diff']) == 0.0
+    runs_by = {(r['config'], r['seed']): float(r['reid/mAP']) for r in runs}
+    expected = np.mean([
+        runs_by[('sona_r18_synthetic-hard', s)] -
+        runs_by[('bfe_r18_synthetic-hard', s)] for s in ('0', '1')
+    ])
+    assert float(full['reid/mAP_diff']) == pytest.approx(expected)
+    assert f'{expected:+.1f} ± ' in table
     with open(osp.join(work_dir, 'ablation.png'), 'rb') as f:
         assert f.read(8) == b'\x89PNG\r\n\x1a\n'
     assert table.strip() in grid['stdout']
@@ -163,6 +172,30 @@ def test_mean_std_against_statistics():
     assert ablation.mean_std(values) == (pytest.approx(
         sum(values) / 3), pytest.approx(statistics.stdev(values)))
     assert ablation.mean_std([5.0]) == (5.0, 0.0)
+
+
+def test_paired_difference_against_a_hand_computed_interval():
+    base = [60.0, 58.0, 65.0]
+    other = [62.5, 58.5, 68.0]
+    results = [
+        dict(config=name, seed=seed, **{'reid/mAP': value})
+        for name, values in (('base', base), ('other', other))
+        for seed, value in enumerate(values)
+    ]
+    # Missing seeds on one side are left out of the pairing.
+    results.append(dict(config='other', seed=7, **{'reid/mAP': 0.0}))
+    diffs = [2.5, 0.5, 3.0]
+    mean = sum(diffs) / 3
+    sd = (sum((d - mean)**2 for d in diffs) / 2)**0.5
+    t_975_df2 = 4.302652729911275  # Student t, two-sided 95%, 2 d.o.f.
+    got = ablation.paired_difference(results, 'other', 'base', 'reid/mAP')
+    assert got == (pytest.approx(mean), pytest.approx(t_975_df2 * sd / 3**0.5),
+                   3)
+    one = ablation.paired_difference(results[:1] + results[3:4], 'other',
+                                     'base', 'reid/mAP')
+    assert one[0] == 2.5 and one[2] == 1 and one[1] != one[1]  # NaN
+    assert ablation.paired_difference(results, 'none', 'base',
+                                      'reid/mAP') is None
 
 
 def test_bad_arguments_are_refused(tmp_path):

@@ -10,8 +10,10 @@ measures parameters, FLOPs and inference latency of each config (alone,
 after the trainings, so they do not disturb it) and writes:
 
 - ``runs.csv``: one row per run (metrics and wall time);
-- ``summary.csv`` and ``summary.md``: mean +- standard deviation over seeds
-  with parameters, GFLOPs and the latency ratio to the baseline;
+- ``summary.csv`` and ``summary.md``: mean +- standard deviation over seeds,
+  the R1 and mAP difference to the baseline (paired by seed, +- the 95%
+  confidence half width), parameters, GFLOPs and the latency ratio to the
+  baseline;
 - ``ablation.png``: R1 and mAP per config with their spread over seeds.
 
 Example (the synthetic grid of docs/ablation.md):
@@ -27,6 +29,7 @@ and two of the paper's configs on Market-1501, 4 GPUs per run:
 import argparse
 import csv
 import json
+import math
 import os
 import os.path as osp
 import shutil
@@ -44,6 +47,8 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(REPO, 'tools', 'train.py')
 DIST_TRAIN = osp.join(REPO, 'tools', 'dist_train.sh')
 METRICS = ('reid/R1', 'reid/R5', 'reid/mAP', 'reid/mINP')
+# Metrics whose paired difference to the baseline the table shows.
+DIFF_METRICS = ('reid/R1', 'reid/mAP')
 
 
 def run_dir(work_dir: str, config: str, seed: int) -> str:
@@ -233,18 +238,59 @@ def mean_std(values: Sequence[float]) -> tuple:
     return statistics.fmean(values), std
 
 
-def summarise(results: List[dict], configs: Sequence[str],
-              complexity: Dict[str, dict]) -> List[dict]:
+def paired_difference(results: List[dict], name: str, baseline: str,
+                      key: str) -> Optional[tuple]:
+    """Mean difference of a metric to the baseline over shared seeds.
+
+    Runs of two configs with the same seed see the same identity sampling
+    order, so the per-seed differences are paired; their mean comes with a
+    two-sided 95% Student-t confidence interval.
+
+    Args:
+        results (list[dict]): Outputs of :func:`train_one`.
+        name (str): Config name.
+        baseline (str): Name of the config compared against.
+        key (str): Metric, e.g. ``'reid/mAP'``.
+
+    Returns:
+        tuple | None: ``(mean, half_width, seeds)``; the half width is NaN
+        for one shared seed; None without a shared seed.
+    """
+    from scipy import stats
+
+    base = {r['seed']: r[key] for r in results if r['config'] == baseline}
+    diffs = [
+        r[key] - base[r['seed']] for r in results
+        if r['config'] == name and r['seed'] in base
+    ]
+    if not diffs:
+        return None
+    mean, std = mean_std(diffs)
+    if len(diffs) < 2:
+        return mean, float('nan'), 1
+    half = stats.t.ppf(0.975, len(diffs) - 1) * std / len(diffs)**0.5
+    return mean, half, len(diffs)
+
+
+def summarise(results: List[dict],
+              configs: Sequence[str],
+              complexity: Dict[str, dict],
+              baseline: Optional[str] = None) -> List[dict]:
     """One row per config: metrics as mean and std over seeds.
 
     Args:
         results (list[dict]): Outputs of :func:`train_one`.
         configs (Sequence[str]): Config files, in table order.
         complexity (dict): Output of :func:`measure_configs`.
+        baseline (str, optional): Config name the differences
+            (:func:`paired_difference`) are taken against. Defaults to None
+            (no differences).
 
     Returns:
         list[dict]: Rows with ``config``, ``seeds``, ``<metric>_mean``,
-        ``<metric>_std``, ``wall_s_mean`` and the complexity fields.
+        ``<metric>_std``, ``wall_s_mean``, the complexity fields and, with
+        a baseline, ``<metric>_diff`` and ``<metric>_diff_ci`` (the 95%
+        half width) for R1 and mAP.
     """
     rows = []
     for path in configs:
@@ -254,6 +300,10 @@ def summarise(results: List[dict], configs: Sequence[str],
         for key in (*METRICS, 'wall_s'):
             row[f'{key}_mean'], row[f'{key}_std'] = mean_std(
                 [r[key] for r in runs])
+        for key in DIFF_METRICS if baseline else ():
+            diff = paired_difference(results, name, baseline, key)
+            if diff is not None:
+                row[f'{key}_diff'], row[f'{key}_diff_ci'] = diff[:2]
         row.update(complexity.get(name, {}))
         rows.append(row)
     return rows
@@ -264,20 +314,30 @@ def markdown_table(rows: List[dict], baseline: str) -> str:
 
     Args:
         rows (list[dict]): Output of :func:`summarise`.
-        baseline (str): Name of the latency baseline (for the header).
+        baseline (str): Name of the baseline (for the header).
 
     Returns:
         str: The table.
     """
+    diffs = [f'{k[5:]} - {baseline} (pts)' for k in DIFF_METRICS]
     lines = [
-        '| config | seeds | R1 (%) | R5 (%) | mAP (%) | mINP (%) | '
+        '| config | seeds | R1 (%) | R5 (%) | mAP (%) | mINP (%) | ' +
+        ' | '.join(diffs) + ' | '
         f'params (M) | GFLOPs | latency / {baseline} | train min |',
-        '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+        '|---|' + '---:|' * (len(METRICS) + len(diffs) + 5),
     ]
     for row in rows:
         cells = [f'`{row["config"]}`', str(row['seeds'])]
         for key in METRICS:
             cells.append(f'{row[key + "_mean"]:.1f} ± {row[key + "_std"]:.1f}')
+        for key in DIFF_METRICS:
+            if key + '_diff' not in row:
+                cells.append('-')
+            elif math.isnan(row[key + '_diff_ci']):
+                cells.append(f'{row[key + "_diff"]:+.1f}')
+            else:
+                cells.append(f'{row[key + "_diff"]:+.1f} ± '
+                             f'{row[key + "_diff_ci"]:.1f}')
         if 'gflops' in row:
             cells += [
                 f'{row["params_m"]:.2f}', f'{row["gflops"]:.3f}',
@@ -454,7 +514,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         complexity = measure_configs(args.configs, args.baseline, args.shape,
                                      args.latency_batch, args.latency_repeats,
                                      os.cpu_count() or 1)
-    rows = summarise(results, args.configs, complexity)
+    rows = summarise(results, args.configs, complexity,
+                     config_name(args.baseline))
     write_csv(results, osp.join(args.work_dir, 'runs.csv'))
     write_csv(rows, osp.join(args.work_dir, 'summary.csv'))
     table = markdown_table(rows, config_name(args.baseline))
