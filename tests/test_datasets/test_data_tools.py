@@ -83,3 +83,62 @@ def test_make_synthetic_reid_cli(tmp_path, capsys):
     assert tool.main(['--out', str(tmp_path / 'file'), '--size', 'tiny']) == 2
     with pytest.raises(SystemExit):
         tool.parse_args(['--size', 'huge'])
+
+
+@pytest.mark.parametrize('num', [4, 12, 14, 15, 17])
+def test_identity_groups_match_the_hard_identities(num):
+    from dataclasses import asdict
+
+    import numpy as np
+
+    from mmsona.datasets.synthetic import identity_groups, sample_identities
+    identities = sample_identities(np.random.default_rng(num), num, 'hard')
+    groups = identity_groups(num, 'hard')
+    assert len(groups) == num and min(np.bincount(groups)) >= 4
+    parts = {'hat', 'hair', 'shoes', 'lower', 'lower_style'}
+    for group in set(groups):
+        members = [asdict(a) for a, g in zip(identities, groups) if g == group]
+        # Members differ in the two distinguishing parts only.
+        for key in members[0].keys() - parts:
+            assert len({str(m[key]) for m in members}) == 1, key
+        assert len({str(sorted(m.items())) for m in members}) == len(members)
+    assert identity_groups(5, 'normal') == [0, 1, 2, 3, 4]
+
+
+def test_synthetic_floor_against_the_expected_rank1(capsys):
+    import numpy as np
+
+    from mmsona.datasets.synthetic import (get_preset, identity_groups,
+                                           plan_benchmark)
+    tool = _tool('tools/analysis_tools/synthetic_floor.py')
+    normal = tool.group_blind_metrics('tiny', 'normal', 0, draws=2)
+    assert all(v == [100.0, 100.0] for v in normal.values())
+
+    # Expected R1 of a random order inside the group: per query, the share
+    # of true matches among the group's valid gallery images.
+    plan = plan_benchmark(get_preset('tiny'), 0, 'hard')
+    groups = identity_groups(len(plan.pids) - plan.num_train_ids, 'hard')
+
+    def group_of(im):
+        return groups[im.identity - plan.num_train_ids]
+
+    gallery = [
+        im for im in plan.images
+        if im.relpath.startswith('bounding_box_test/') and im.identity >= 0
+    ]
+    shares = []
+    for q in (im for im in plan.images if im.relpath.startswith('query/')):
+        valid = [
+            g for g in gallery if group_of(g) == group_of(q)
+            and not (g.identity == q.identity and g.camera == q.camera)
+        ]
+        true = [g for g in valid if g.identity == q.identity]
+        shares.append(len(true) / len(valid))
+    hard = tool.group_blind_metrics('tiny', 'hard', 0, draws=300)
+    assert np.mean(hard['R1']) == pytest.approx(100 * np.mean(shares), abs=3.0)
+    assert np.mean(hard['R10']) > np.mean(hard['R1'])
+
+    tool.main(['--size', 'tiny', '--draws', '2'])
+    assert 'R1' in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        tool.parse_args(['--draws', '0'])

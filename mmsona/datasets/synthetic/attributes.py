@@ -13,7 +13,8 @@ import numpy as np
 
 __all__ = [
     'PALETTE', 'SKIN_TONES', 'TEXTURES', 'IdentityAttributes',
-    'sample_identity', 'sample_identities', 'HARD_PART_PAIRS'
+    'sample_identity', 'sample_identities', 'identity_groups',
+    'HARD_PART_PAIRS'
 ]
 
 # BGR clothing colours, ordered so that neighbours are not near-duplicates.
@@ -248,3 +249,25 @@ def sample_identities(rng: np.random.Generator,
     for size in _group_sizes(num):
         identities.extend(_hard_group(rng, size))
     return identities
+
+
+def identity_groups(num: int, difficulty: str = 'normal') -> List[int]:
+    """Group index of each of ``num`` identities from
+    :func:`sample_identities`.
+
+    Args:
+        num (int): Number of identities drawn.
+        difficulty (str): ``'normal'`` (every identity its own group) or
+            ``'hard'`` (the groups told apart only by a combination of two
+            parts).
+
+    Returns:
+        list[int]: Group of identity ``i`` at position ``i``.
+    """
+    if difficulty == 'normal':
+        return list(range(num))
+    if difficulty != 'hard':
+        raise ValueError(f"difficulty must be 'normal' or 'hard', "
+                         f'got {difficulty!r}')
+    sizes = _group_sizes(num)
+    return [group for group, size in enumerate(sizes) for _ in range(size)]
