@@ -1,7 +1,9 @@
 """``get_flops.py`` counts SONA exactly; ``benchmark_latency.py`` pairs runs.
 """
 import importlib
+import os
 import os.path as osp
+import subprocess
 import sys
 
 import pytest
@@ -106,3 +108,29 @@ def test_ratio_is_paired_median(tools):
             ratio_q3=q3)
     ])
     assert '1.150 [1.075, 1.225]' in table and '+10.0' in table
+
+
+def test_steady_allocator_environment(tools):
+    _, bench = tools
+    env = bench.steady_allocator_env({'PATH': '/bin'})
+    assert env == {'PATH': '/bin', **bench.STEADY_MALLOC}
+    assert int(env['MALLOC_MMAP_THRESHOLD_']) >= 1 << 30
+    assert bench.steady_allocator_env(env) is None
+
+
+@pytest.mark.parametrize('flag, policy',
+                         [([], 'fixed'), (['--no-steady-malloc'], 'adaptive')])
+def test_benchmark_restarts_with_a_fixed_allocator(tools, flag, policy):
+    _, bench = tools
+    env = {k: v for k, v in os.environ.items() if k not in bench.STEADY_MALLOC}
+    config = osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py')
+    cmd = [
+        sys.executable,
+        osp.join(TOOLS, 'benchmark_latency.py'), config, '--baseline', config,
+        '--shape', '32', '16', '--batch-size', '1', '--repeats', '1',
+        '--warmup', '0', '--threads', '1', *flag
+    ]
+    out = subprocess.run(
+        cmd, env=env, capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert f'{policy} glibc allocator thresholds' in out.stdout

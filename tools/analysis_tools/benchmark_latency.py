@@ -21,7 +21,7 @@ import os.path as osp
 import statistics
 import sys
 import time
-from typing import Dict, List, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmengine.config import DictAction
@@ -147,6 +147,29 @@ def format_table(rows: List[dict]) -> str:
     return '\n'.join(text)
 
 
+# glibc otherwise moves its mmap threshold as the process frees blocks, so
+# whether a forward pass faults in fresh pages for its large activations
+# depends on the allocation history: runs of the same command then differ
+# by several points. A fixed, high threshold keeps freed memory in the heap.
+STEADY_MALLOC = dict(
+    MALLOC_MMAP_THRESHOLD_=str(4 << 30), MALLOC_TRIM_THRESHOLD_=str(16 << 30))
+
+
+def steady_allocator_env(environ: Dict[str, str]) -> Optional[Dict[str, str]]:
+    """The environment to restart under for a fixed glibc allocator policy.
+
+    Args:
+        environ (dict[str, str]): The current environment.
+
+    Returns:
+        dict[str, str] | None: ``environ`` plus :data:`STEADY_MALLOC`, or
+        None when the process already runs with those settings.
+    """
+    if all(environ.get(k) == v for k, v in STEADY_MALLOC.items()):
+        return None
+    return {**environ, **STEADY_MALLOC}
+
+
 def config_name(path: str) -> str:
     """Config file name without directory and extension."""
     return osp.splitext(osp.basename(path))[0]
@@ -187,6 +210,11 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--seed', type=int, default=0)
     parser.add_argument(
+        '--no-steady-malloc',
+        action='store_true',
+        help='keep glibc\'s adaptive allocator thresholds (by default the '
+        'script restarts itself with fixed ones, see STEADY_MALLOC)')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -196,6 +224,10 @@ def parse_args() -> argparse.Namespace:
 
 def main() -> None:
     args = parse_args()
+    env = None if args.no_steady_malloc else steady_allocator_env(
+        dict(os.environ))
+    if env is not None:
+        os.execve(sys.executable, [sys.executable, *sys.argv], env)
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     torch.set_flush_denormal(True)
@@ -227,11 +259,14 @@ def main() -> None:
         (row['ratio'], row['ratio_q1'],
          row['ratio_q3']) = ratio_stats(timings, row['name'], base['name'])
 
-    print(f'input {args.batch_size} x 3 x {args.shape[0]} x {args.shape[1]}, '
-          f'device {args.device}, {torch.get_num_threads()} threads, '
-          f'{args.timer} time, '
-          f'torch {torch.__version__}, {args.warmup} warm-up + '
-          f'{args.repeats} timed runs per model, order alternating')
+    print(
+        f'input {args.batch_size} x 3 x {args.shape[0]} x {args.shape[1]}, '
+        f'device {args.device}, {torch.get_num_threads()} threads, '
+        f'{args.timer} time, '
+        f'torch {torch.__version__}, {args.warmup} warm-up + '
+        f'{args.repeats} timed runs per model, order alternating, '
+        f'{"adaptive" if steady_allocator_env(dict(os.environ)) else "fixed"}'
+        ' glibc allocator thresholds')
     print(f'1-min load average before/after timing: {load_before:.2f} / '
           f'{load_after:.2f} on {os.cpu_count()} CPUs')
     print(f'baseline: {base["name"]}')
