@@ -35,8 +35,8 @@ def tiny_options(data_root: str) -> list:
     return options
 
 
-def run_tool(*args: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, OMP_NUM_THREADS='1')
+def run_tool(*args: str, **env_vars: str) -> subprocess.CompletedProcess:
+    env = dict(os.environ, OMP_NUM_THREADS='1', **env_vars)
     out = subprocess.run([sys.executable, TOOL, *args],
                          cwd=REPO,
                          env=env,
@@ -211,19 +211,19 @@ def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
-    env = dict(os.environ, OMP_NUM_THREADS='1', PORT=str(port))
-    out = subprocess.run([
-        sys.executable, TOOL, FULL, '--seeds', '0', '--gpus', '2',
+    run_tool(
+        FULL,
+        '--seeds',
+        '0',
+        '--gpus',
+        '2',
         '--work-dir',
-        str(tmp_path), '--no-measure', '--cfg-options', *grid['options'],
-        'log_level=INFO'
-    ],
-                         cwd=REPO,
-                         env=env,
-                         capture_output=True,
-                         text=True,
-                         timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+        str(tmp_path),
+        '--no-measure',
+        '--cfg-options',
+        *grid['options'],
+        'log_level=INFO',
+        PORT=str(port))
     with open(tmp_path / 'sona_r18_synthetic-hard' / 'seed0' /
               'train.log') as f:
         log = f.read()
