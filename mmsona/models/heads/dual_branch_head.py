@@ -75,8 +75,9 @@ class DualBranchHead(BaseModule):
         self.global_dim = global_dim
         self.local_dim = local_dim
 
-        # Modules are created in this order so that a seeded run draws the
-        # same initial weights whatever the branches.
+        # Seeded runs depend on this creation order (each module draws its
+        # default initial weights from the RNG): global reduction, local
+        # branch, necks, classifiers.
         self.global_reduce = nn.Sequential(
             nn.Conv2d(in_channels, global_dim, 1, bias=False),
             nn.BatchNorm2d(global_dim), nn.ReLU(inplace=True))
