@@ -22,8 +22,24 @@ ABLATION_CONFIGS := $(addprefix $(ABLATION_DIR)/, \
 	sona_r18-r2_synthetic-hard.py sona_r18-r8_synthetic-hard.py)
 ABLATION_SEEDS ?= 0 1 2
 ABLATION_WORK_DIR ?= work_dirs/ablation
+# The relational-probe grid of docs/ablation.md, in table order; finished
+# runs are recorded in docs/ablation_relational_runs.csv (committed), so a
+# later run only trains what is missing there.
+RELATIONAL_CONFIGS := $(addprefix $(ABLATION_DIR)/, \
+	global_r18h-dilated_synthetic-relational.py \
+	bfe_r18h-dilated_synthetic-relational.py \
+	bfe_r18h-dilated-dbplus_synthetic-relational.py \
+	nl23_r18h-dilated_synthetic-relational.py \
+	sona2_r18h-dilated_synthetic-relational.py \
+	sona3_r18h-dilated_synthetic-relational.py \
+	sona23_r18h-dilated_synthetic-relational.py \
+	sona4_r18h-dilated_synthetic-relational.py \
+	sona_r18h_synthetic-relational.py)
+RELATIONAL_SEEDS ?= 0 1 2 3 4
+RELATIONAL_WORK_DIR ?= work_dirs/ablation_relational
+RELATIONAL_RECORD ?= docs/ablation_relational_runs.csv
 
-.PHONY: install demo ablation test lint clean
+.PHONY: install demo ablation ablation-relational test lint clean
 
 $(STAMP): setup.py setup.cfg pyproject.toml requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +65,15 @@ ablation: $(STAMP)
 		--seeds $(ABLATION_SEEDS) --jobs 2 --work-dir $(ABLATION_WORK_DIR) \
 		--baseline $(ABLATION_DIR)/bfe_r18-dilated_synthetic-hard.py \
 		--shape 64 32
+
+# The grid on the relational probe (docs/ablation.md): trunk, DropBlock+,
+# the first-order non-local rival, SONA placements, the full model and the
+# global-pooling baseline, five seeds each.
+ablation-relational: $(STAMP)
+	$(PY) tools/analysis_tools/ablation.py $(RELATIONAL_CONFIGS) \
+		--seeds $(RELATIONAL_SEEDS) --jobs 2 --work-dir $(RELATIONAL_WORK_DIR) \
+		--baseline $(ABLATION_DIR)/bfe_r18h-dilated_synthetic-relational.py \
+		--shape 128 64 --record $(RELATIONAL_RECORD)
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -31,8 +31,8 @@ class SyntheticReID(Market1501):
             ``'full'``, a dict of :class:`SyntheticPreset` fields or a
             preset. Defaults to ``'demo'``.
         seed (int): Generation seed. Defaults to 0.
-        difficulty (str): ``'normal'`` or ``'hard'``. Defaults to
-            ``'normal'``.
+        difficulty (str): ``'normal'``, ``'hard'`` or ``'relational'``.
+            Defaults to ``'normal'``.
         generate (bool): Generate when needed; if False a missing or
             incomplete benchmark is an error. Defaults to True.
         num_workers (int, optional): Generation workers. Defaults to the CPU

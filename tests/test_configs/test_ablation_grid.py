@@ -1,8 +1,10 @@
-"""The ablation grid (``configs/ablation/``) changes one thing at a time.
+"""The ablation grids (``configs/ablation/``) change one thing at a time.
 
-Every config of the folder must be listed here with the settings it is meant
-to have; all of them share the data, the schedule and deterministic mode, so
-that metric differences come from the listed settings alone.
+The folder holds two grids, one per benchmark (``*_synthetic-hard.py`` and
+``*_synthetic-relational.py``). Every config must be listed here with the
+settings it is meant to have; the configs of a grid share the data, the
+schedule and deterministic mode, so that metric differences come from the
+listed settings alone.
 """
 import glob
 import os.path as osp
@@ -14,6 +16,9 @@ from mmengine.config import Config
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 GRID_DIR = osp.join(REPO, 'configs', 'ablation')
 GRID = sorted(osp.basename(p) for p in glob.glob(osp.join(GRID_DIR, '*.py')))
+FAMILIES = dict(
+    hard=[n for n in GRID if n.endswith('_synthetic-hard.py')],
+    relational=[n for n in GRID if n.endswith('_synthetic-relational.py')])
 
 # config -> (output stride, SONA stages, DropBlock+ height range,
 #            SONA reduction, SONA normalisation, local feature width)
@@ -38,6 +43,22 @@ EXPECTED = {
     'sona_r18-r2_synthetic-hard.py': (8, (1, 2), VARIABLE, 2, 'softmax', 1024),
     'sona_r18-r8_synthetic-hard.py': (8, (1, 2), VARIABLE, 8, 'softmax', 1024),
 }
+# The relational grid: (SONA stages, DropBlock+ height range, attention
+# block type, local feature width); all dilated, half-width trunks.
+EXPECTED_RELATIONAL = {
+    'global_r18h-dilated_synthetic-relational.py': ((), FIXED, 'SONA', 0),
+    'bfe_r18h-dilated_synthetic-relational.py': ((), FIXED, 'SONA', 1024),
+    'bfe_r18h-dilated-dbplus_synthetic-relational.py':
+    ((), VARIABLE, 'SONA', 1024),
+    'nl23_r18h-dilated_synthetic-relational.py':
+    ((1, 2), FIXED, 'FirstOrderNonLocal', 1024),
+    'sona2_r18h-dilated_synthetic-relational.py': ((1, ), FIXED, 'SONA', 1024),
+    'sona3_r18h-dilated_synthetic-relational.py': ((2, ), FIXED, 'SONA', 1024),
+    'sona23_r18h-dilated_synthetic-relational.py':
+    ((1, 2), FIXED, 'SONA', 1024),
+    'sona4_r18h-dilated_synthetic-relational.py': ((3, ), FIXED, 'SONA', 1024),
+    'sona_r18h_synthetic-relational.py': ((1, 2), VARIABLE, 'SONA', 1024),
+}
 
 
 def load(name: str) -> Config:
@@ -50,10 +71,12 @@ def shared_settings(cfg: Config) -> str:
 
 
 def test_every_grid_config_is_listed():
-    assert GRID == sorted(EXPECTED)
+    assert GRID == sorted([*EXPECTED, *EXPECTED_RELATIONAL])
+    assert FAMILIES['hard'] == sorted(EXPECTED)
+    assert FAMILIES['relational'] == sorted(EXPECTED_RELATIONAL)
 
 
-@pytest.mark.parametrize('name', GRID)
+@pytest.mark.parametrize('name', FAMILIES['hard'])
 def test_grid_config_settings(name):
     stride, stages, h_range, reduction, normalize, local_dim = EXPECTED[name]
     cfg = load(name)
@@ -71,15 +94,48 @@ def test_grid_config_settings(name):
     assert head.local_dim == local_dim
 
 
-def test_grid_shares_data_schedule_and_determinism():
-    settings = {name: shared_settings(load(name)) for name in GRID}
+@pytest.mark.parametrize('name', FAMILIES['relational'])
+def test_relational_grid_config_settings(name):
+    stages, h_range, block, local_dim = EXPECTED_RELATIONAL[name]
+    cfg = load(name)
+    backbone, head = cfg.model.backbone, cfg.model.head
+    assert backbone.depth == 18 and backbone.init_cfg is None
+    assert backbone.base_channels == backbone.stem_channels == 32
+    assert head.in_channels == 256
+    assert tuple(backbone.sona_stages) == stages
+    assert tuple(backbone.strides) == (1, 2, 1, 1)
+    assert tuple(backbone.dilations) == (1, 1, 2, 4)
+    assert tuple(head.dropblock.h_range) == h_range
+    assert tuple(head.dropblock.w_range) == (1.0, 1.0)
+    assert backbone.sona_cfg.get('type', 'SONA') == block
+    assert backbone.sona_cfg.reduction == 4
+    if block == 'SONA':
+        assert backbone.sona_cfg.normalize == 'softmax'
+    else:
+        assert 'normalize' not in backbone.sona_cfg
+    assert head.local_dim == local_dim
+
+
+def test_relational_grid_inherits_one_base():
+    base = 'bfe_r18h-dilated_synthetic-relational.py'
+    for name in FAMILIES['relational']:
+        with open(osp.join(GRID_DIR, name)) as f:
+            text = f.read()
+        if name != base:
+            assert f"_base_ = './{base}'" in text, name
+
+
+@pytest.mark.parametrize('family', sorted(FAMILIES))
+def test_grid_shares_data_schedule_and_determinism(family):
+    grid = FAMILIES[family]
+    settings = {name: shared_settings(load(name)) for name in grid}
     assert len(set(settings.values())) == 1, 'the grid differs beyond model'
-    cfg = load(GRID[0])
+    cfg = load(grid[0])
     assert cfg.randomness.deterministic is True
     for loader in ('train_dataloader', 'val_dataloader'):
         dataset = cfg[loader].dataset
         assert dataset.type == 'SyntheticReID'
-        assert dataset.difficulty == 'hard'
+        assert dataset.difficulty == family
         assert cfg[loader].num_workers == 0
     # The model head and the rest of the recipe are shared as well.
     heads = {
@@ -87,7 +143,7 @@ def test_grid_shares_data_schedule_and_determinism():
             **load(n).model.head, 'dropblock': None,
             'local_dim': None
         })
-        for n in GRID
+        for n in grid
     }
     assert len(heads) == 1
 
@@ -97,5 +153,11 @@ def test_make_ablation_runs_the_whole_grid():
         makefile = f.read()
     block = makefile.split('ABLATION_CONFIGS :=')[1].split('\n\n')[0]
     listed = re.findall(r'[\w.-]+_synthetic-hard\.py', block)
-    assert sorted(listed) == GRID
+    assert sorted(listed) == FAMILIES['hard']
     assert listed[0] == 'bfe_r18_synthetic-hard.py'
+    block = makefile.split('RELATIONAL_CONFIGS :=')[1].split('\n\n')[0]
+    listed = re.findall(r'[\w.-]+_synthetic-relational\.py', block)
+    assert sorted(listed) == FAMILIES['relational']
+    target = makefile.split('ablation-relational: ')[1].split('\n\n')[0]
+    assert '--baseline $(ABLATION_DIR)/bfe_r18h-dilated_synthetic-relational'\
+        in target and '--record' in target

@@ -105,19 +105,21 @@ def test_identity_groups_match_the_hard_identities(num):
     assert identity_groups(5, 'normal') == [0, 1, 2, 3, 4]
 
 
-def test_synthetic_floor_against_the_expected_rank1(capsys):
+@pytest.mark.parametrize('difficulty', ['hard', 'relational'])
+def test_synthetic_floor_against_the_expected_rank1(capsys, difficulty):
     import numpy as np
 
+    from mmsona.apis import reference_metrics
     from mmsona.datasets.synthetic import (get_preset, identity_groups,
                                            plan_benchmark)
     tool = _tool('tools/analysis_tools/synthetic_floor.py')
-    normal = tool.group_blind_metrics('tiny', 'normal', 0, draws=2)
+    normal = reference_metrics('tiny', 'normal', 0, draws=2)
     assert all(v == [100.0, 100.0] for v in normal.values())
 
     # Expected R1 of a random order inside the group: per query, the share
     # of true matches among the group's valid gallery images.
-    plan = plan_benchmark(get_preset('tiny'), 0, 'hard')
-    groups = identity_groups(len(plan.pids) - plan.num_train_ids, 'hard')
+    plan = plan_benchmark(get_preset('tiny'), 0, difficulty)
+    groups = identity_groups(len(plan.pids) - plan.num_train_ids, difficulty)
 
     def group_of(im):
         return groups[im.identity - plan.num_train_ids]
@@ -134,11 +136,20 @@ def test_synthetic_floor_against_the_expected_rank1(capsys):
         ]
         true = [g for g in valid if g.identity == q.identity]
         shares.append(len(true) / len(valid))
-    hard = tool.group_blind_metrics('tiny', 'hard', 0, draws=300)
-    assert np.mean(hard['R1']) == pytest.approx(100 * np.mean(shares), abs=3.0)
-    assert np.mean(hard['R10']) > np.mean(hard['R1'])
+    blind = reference_metrics('tiny', difficulty, 0, draws=300)
+    assert np.mean(blind['R1']) == pytest.approx(
+        100 * np.mean(shares), abs=3.0)
+    assert np.mean(blind['R10']) > np.mean(blind['R1'])
 
-    tool.main(['--size', 'tiny', '--draws', '2'])
-    assert 'R1' in capsys.readouterr().out
+    tool.main(['--size', 'tiny', '--draws', '2', '--difficulty', difficulty])
+    out = capsys.readouterr().out
+    assert 'R1' in out
+    assert ('part oracle' in out) == (difficulty == 'relational')
     with pytest.raises(SystemExit):
         tool.parse_args(['--draws', '0'])
+    if difficulty == 'relational':
+        oracle = reference_metrics('tiny', difficulty, 0, 'part_oracle')
+        assert oracle['mAP'] == [100.0] and oracle['R1'] == [100.0]
+    else:
+        with pytest.raises(ValueError, match='relational probe only'):
+            reference_metrics('tiny', difficulty, 0, 'part_oracle')

@@ -150,6 +150,30 @@ def train_one(config: str,
     return dict(result, skipped=False)
 
 
+def read_record(path: Optional[str]) -> Dict[tuple, dict]:
+    """Runs recorded in a CSV by an earlier grid, by (config, seed).
+
+    Args:
+        path (str, optional): The CSV (``runs.csv`` columns); a missing file
+            or None gives no runs.
+
+    Returns:
+        dict[tuple, dict]: Results keyed by ``(config name, seed)``.
+    """
+    if not path or not osp.isfile(path):
+        return {}
+    runs = {}
+    with open(path, newline='') as f:
+        for row in csv.DictReader(f):
+            result = {
+                k:
+                (v if k == 'config' else int(v) if k == 'seed' else float(v))
+                for k, v in row.items() if v != ''
+            }
+            runs[result['config'], result['seed']] = result
+    return runs
+
+
 def parse_cfg_options(options: Sequence[str]) -> dict:
     """``key=value`` strings as ``tools/train.py --cfg-options`` reads them.
 
@@ -191,6 +215,74 @@ def prepare_data(configs: Sequence[str], cfg_options: Sequence[str]) -> None:
             if spec is not None and repr(spec) not in seen:
                 seen.add(repr(spec))
                 DATASETS.build(spec)
+
+
+def reference_levels(config: str,
+                     cfg_options: Sequence[str],
+                     draws: int = 20) -> Dict[str, Dict[str, float]]:
+    """Reference levels of a config's synthetic validation benchmark.
+
+    Args:
+        config (str): Config file (its ``val_dataloader`` is read).
+        cfg_options (Sequence[str]): ``key=value`` overrides of the runs.
+        draws (int): Random within-group orders of the floor.
+
+    Returns:
+        dict: ``floor`` (groups known, identities within a group in random
+        order; mean over draws) for the hard and relational benchmarks and
+        ``ceiling`` (the part oracle) for the relational probe, each a dict
+        of ``reid/<metric>`` percentages; empty for other data sets.
+    """
+    from mmengine.config import Config
+
+    from mmsona.apis import reference_metrics
+    cfg = Config.fromfile(config)
+    cfg.merge_from_dict(parse_cfg_options(cfg_options))
+    spec = cfg.val_dataloader.dataset
+    difficulty = spec.get('difficulty', 'normal')
+    if 'SyntheticReID' not in str(spec.get('type')) or difficulty == 'normal':
+        return {}
+    args = (spec.get('size', 'demo'), difficulty, spec.get('seed', 0))
+
+    def mean(metrics):
+        return {f'reid/{k}': statistics.fmean(v) for k, v in metrics.items()}
+
+    levels = dict(floor=mean(reference_metrics(*args, 'group_blind', draws)))
+    if difficulty == 'relational':
+        levels['ceiling'] = mean(reference_metrics(*args, 'part_oracle'))
+    return levels
+
+
+def regime_check(rows: List[dict], baseline: str,
+                 levels: Dict[str, Dict[str, float]]) -> str:
+    """Whether the baseline reaches the floor and leaves room below the
+    ceiling, as printable lines.
+
+    Args:
+        rows (list[dict]): Output of :func:`summarise`.
+        baseline (str): Name of the baseline config.
+        levels (dict): Output of :func:`reference_levels`.
+
+    Returns:
+        str: The check, or '' without levels.
+    """
+    if not levels:
+        return ''
+    row = next(r for r in rows if r['config'] == baseline)
+    lines = [
+        'Regime check (mean over seeds of the baseline '
+        f'`{baseline}`):'
+    ]
+    for key in ('reid/R1', 'reid/mAP'):
+        value, floor = row[key + '_mean'], levels['floor'][key]
+        verdict = 'reaches' if value >= floor else 'stays BELOW'
+        text = (f'- {key[5:]} {value:.1f} {verdict} the group-blind floor '
+                f'{floor:.1f}')
+        if 'ceiling' in levels:
+            text += (f'; the part-oracle ceiling is '
+                     f'{levels["ceiling"][key]:.1f}')
+        lines.append(text + '.')
+    return '\n'.join(lines)
 
 
 def measure_configs(configs: Sequence[str], baseline: str,
@@ -350,13 +442,18 @@ def markdown_table(rows: List[dict], baseline: str) -> str:
     return '\n'.join(lines)
 
 
-def plot(rows: List[dict], results: List[dict], path: str) -> None:
+def plot(rows: List[dict],
+         results: List[dict],
+         path: str,
+         levels: Optional[Dict[str, Dict[str, float]]] = None) -> None:
     """Bar plot of R1 and mAP per config, seeds as dots, std as error bars.
 
     Args:
         rows (list[dict]): Output of :func:`summarise`.
         results (list[dict]): Per-run results (the dots).
         path (str): PNG file to write.
+        levels (dict, optional): Output of :func:`reference_levels`, drawn
+            as vertical lines. Defaults to None.
     """
     import matplotlib
     matplotlib.use('Agg')
@@ -373,8 +470,22 @@ def plot(rows: List[dict], results: List[dict], path: str) -> None:
         for y, name in enumerate(names):
             values = [r[key] for r in results if r['config'] == name]
             ax.plot(values, [y] * len(values), 'k.', markersize=4)
-        low = min(min(means) - 2 * max(stds + [1.0]), 100)
-        ax.set_xlim(max(0.0, low - 5), min(100.0, max(means) + 5))
+        marks = [means[0]]
+        for level, style in (('floor', 'r--'), ('ceiling', 'g:')):
+            if levels and level in levels:
+                x = levels[level][key]
+                marks.append(x)
+                ax.axvline(x, color=style[0], linestyle=style[1:], lw=1)
+                ax.text(
+                    x,
+                    -0.6,
+                    level,
+                    color=style[0],
+                    fontsize=7,
+                    ha='center',
+                    va='bottom')
+        low = min(min(means) - 2 * max(stds + [1.0]), 100, *marks)
+        ax.set_xlim(max(0.0, low - 5), min(100.0, max(max(means), *marks) + 5))
         ax.set_xlabel(f'{title} (%)')
         ax.grid(axis='x', alpha=0.3)
     axes[0].set_yticks(range(len(rows)))
@@ -390,14 +501,17 @@ def plot(rows: List[dict], results: List[dict], path: str) -> None:
 
 
 def write_csv(rows: List[dict], path: str) -> None:
-    """Write dict rows as CSV (columns of the first row, then new ones)."""
+    """Write dict rows as CSV (columns of the first row, then new ones),
+    replacing ``path`` at once so a reader never sees half a file."""
     fields: List[str] = []
     for row in rows:
         fields += [k for k in row if k not in fields]
-    with open(path, 'w', newline='') as f:
+    tmp = path + '.tmp'
+    with open(tmp, 'w', newline='') as f:
         writer = csv.DictWriter(f, fieldnames=fields)
         writer.writeheader()
         writer.writerows(rows)
+    os.replace(tmp, path)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -449,6 +563,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         nargs='+',
         default=[],
         help='key=value overrides passed to every training')
+    parser.add_argument(
+        '--record',
+        default=None,
+        help='CSV of finished runs (runs.csv columns): runs found there are '
+        'not trained again, and every new run is added to it as soon as it '
+        'ends, so a grid can be extended across machines and sessions '
+        '(e.g. a committed file under docs/)')
     args = parser.parse_args(argv)
     names = [config_name(c) for c in args.configs]
     if len(set(names)) != len(names):
@@ -481,15 +602,30 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         f'{args.seeds}), {args.jobs} at a time with {args.threads} '
         f'thread(s) each; folders under {args.work_dir}/',
         flush=True)
+    recorded = read_record(args.record)
     results, start = [], time.perf_counter()
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = [
             pool.submit(train_one, c, s, args.work_dir, args.threads,
                         args.cfg_options, args.gpus) for c, s in grid
+            if (config_name(c), s) not in recorded
         ]
-        for done, future in enumerate(as_completed(futures), 1):
+        results += [
+            dict(recorded[config_name(c), s], skipped=True) for c, s in grid
+            if (config_name(c), s) in recorded
+        ]
+        for done, future in enumerate(as_completed(futures), len(results) + 1):
             result = future.result()
             results.append(result)
+            if args.record:
+                recorded[result['config'], result['seed']] = {
+                    k: v
+                    for k, v in result.items() if k != 'skipped'
+                }
+                write_csv(
+                    sorted(
+                        recorded.values(),
+                        key=lambda r: (r['config'], r['seed'])), args.record)
             elapsed = time.perf_counter() - start
             trained = sum(not r['skipped'] for r in results)
             left = len(grid) - done
@@ -516,13 +652,20 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                                      os.cpu_count() or 1)
     rows = summarise(results, args.configs, complexity,
                      config_name(args.baseline))
+    levels = reference_levels(args.baseline, args.cfg_options)
     write_csv(results, osp.join(args.work_dir, 'runs.csv'))
     write_csv(rows, osp.join(args.work_dir, 'summary.csv'))
     table = markdown_table(rows, config_name(args.baseline))
+    check = regime_check(rows, config_name(args.baseline), levels)
     with open(osp.join(args.work_dir, 'summary.md'), 'w') as f:
-        f.write(table + '\n')
-    plot(rows, results, osp.join(args.work_dir, 'ablation.png'))
+        f.write(table + '\n' + (f'\n{check}\n' if check else ''))
+    if levels:
+        with open(osp.join(args.work_dir, 'levels.json'), 'w') as f:
+            json.dump(levels, f, indent=1)
+    plot(rows, results, osp.join(args.work_dir, 'ablation.png'), levels)
     print(table)
+    if check:
+        print(check)
     print(f'wrote runs.csv, summary.csv, summary.md and ablation.png to '
           f'{args.work_dir}/')
 

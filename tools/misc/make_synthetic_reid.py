@@ -45,10 +45,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--difficulty',
         default='normal',
-        choices=['normal', 'hard'],
+        choices=['normal', 'hard', 'relational'],
         help='"hard" makes groups of identities that share every single '
         'attribute and differ only in the combination of two distant parts '
-        '(e.g. hat colour with shoe colour) (default: %(default)s)')
+        '(e.g. hat colour with shoe colour); "relational" makes groups of '
+        'three that differ only in which two of hat, belt and shoes share a '
+        'colour, redrawn in every image (default: %(default)s)')
     parser.add_argument(
         '--workers',
         type=int,

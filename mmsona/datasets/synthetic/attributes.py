@@ -5,17 +5,32 @@ identities in small groups that share every attribute but two of distant
 body parts (say, the hat and the shoes), laid out as a 2 x 2 design: each
 value of each part occurs in two identities of the group, so no single part
 tells the identities apart, only the combination of both parts does.
+
+``difficulty='relational'`` (the relational probe) builds groups of three
+identities that share every attribute; the colours of three parts of about
+equal area at the top, middle and bottom of the body (hat, belt, shoes) are
+redrawn for every image from the group's palette, two of them always
+equal. The member of the group is *which* two are equal (see
+:data:`RELATIONS`): every part alone has the same colour distribution for
+each member, and so has the image's colour histogram (one colour on two
+parts, another on the third), so only comparing distant positions tells
+the members apart. Test groups wear the clothes of training groups with new
+palettes (:func:`relational_test_identities`), so the group is easy to
+recognise and the relation is what must generalise.
 """
 from dataclasses import dataclass, replace
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
 __all__ = [
     'PALETTE', 'SKIN_TONES', 'TEXTURES', 'IdentityAttributes',
     'sample_identity', 'sample_identities', 'identity_groups',
-    'HARD_PART_PAIRS'
+    'HARD_PART_PAIRS', 'DIFFICULTIES', 'RELATIONS', 'RELATIONAL_PARTS',
+    'draw_relational_parts', 'check_difficulty', 'relational_test_identities'
 ]
+
+DIFFICULTIES: Tuple[str, ...] = ('normal', 'hard', 'relational')
 
 # BGR clothing colours, ordered so that neighbours are not near-duplicates.
 PALETTE: Tuple[Tuple[int, int, int], ...] = (
@@ -57,6 +72,15 @@ HARD_PART_PAIRS: Tuple[Tuple[str, str], ...] = (
     ('hat', 'lower'),
     ('hair', 'shoes'),
 )
+# The parts whose colours carry the relation of the relational probe, top to
+# bottom, and the relations (pairs of equal parts) of a group's members.
+RELATIONAL_PARTS: Tuple[str, ...] = ('hat', 'belt', 'shoes')
+RELATIONS: Tuple[Tuple[str, str], ...] = (
+    ('hat', 'shoes'),
+    ('hat', 'belt'),
+    ('belt', 'shoes'),
+)
+RELATIONAL_PALETTE_SIZE = 3
 
 
 @dataclass(frozen=True)
@@ -84,6 +108,13 @@ class IdentityAttributes:
         bag_side (int): +1 carried on the person's right, -1 on the left.
         height (float): Relative body height.
         build (float): Relative body width.
+        belt (int): Belt colour, -1 for no belt. Defaults to -1.
+        relation (int): Relational probe only: index into
+            :data:`RELATIONS` of the two parts that share a colour in every
+            image, -1 otherwise. Defaults to -1.
+        relation_palette (tuple[int]): Relational probe only: the colours
+            the relational parts are drawn from in each image. Defaults to
+            ().
     """
 
     skin: int
@@ -104,6 +135,27 @@ class IdentityAttributes:
     bag_side: int
     height: float
     build: float
+    belt: int = -1
+    relation: int = -1
+    relation_palette: Tuple[int, ...] = ()
+
+
+def check_difficulty(difficulty: str) -> str:
+    """Return ``difficulty`` if it is one of :data:`DIFFICULTIES`.
+
+    Args:
+        difficulty (str): The requested difficulty.
+
+    Returns:
+        str: ``difficulty``.
+
+    Raises:
+        ValueError: It is not a known difficulty.
+    """
+    if difficulty not in DIFFICULTIES:
+        raise ValueError(f'difficulty must be one of {DIFFICULTIES}, got '
+                         f'{difficulty!r}')
+    return difficulty
 
 
 def _other_colour(
@@ -224,6 +276,113 @@ def _hard_group(rng: np.random.Generator,
     return group
 
 
+def _relational_group_sizes(num: int) -> List[int]:
+    """Split ``num`` identities into groups of 3, with groups of 2 for a
+    remainder (one member per relation of :data:`RELATIONS`)."""
+    size = len(RELATIONS)
+    if num <= size:
+        return [num]
+    threes, rest = divmod(num, size)
+    if rest == 0:
+        return [size] * threes
+    if rest == 2:
+        return [size] * threes + [2]
+    return [size] * (threes - 1) + [2, 2]
+
+
+def _relational_group(rng: np.random.Generator,
+                      size: int,
+                      base: Optional[IdentityAttributes] = None
+                      ) -> List[IdentityAttributes]:
+    """Identities equal in every attribute; member ``k`` wears the
+    colours of the parts of ``RELATIONS[k]`` equal in every image. A new
+    appearance is drawn unless ``base`` gives one; the palette is always
+    new."""
+    if base is None:
+        base = sample_identity(rng)
+    # Every member wears a hat, so all three relational parts are seen; a
+    # relational part must not blend into its neighbours (the hat into the
+    # hair, the belt into the upper garment or the trousers, the shoes into
+    # the trousers).
+    avoid = {base.hair, base.upper, base.lower}
+    palette = tuple(
+        int(c)
+        for c in rng.choice([c for c in DISTINCT_COLOURS if c not in avoid],
+                            RELATIONAL_PALETTE_SIZE,
+                            replace=False))
+    base = replace(
+        base,
+        hat=palette[0],
+        belt=palette[1],
+        shoes=palette[2],
+        relation_palette=palette)
+    return [replace(base, relation=k) for k in range(size)]
+
+
+def relational_test_identities(rng: np.random.Generator,
+                               train: Sequence[IdentityAttributes],
+                               num: int) -> List[IdentityAttributes]:
+    """Test identities of the relational probe.
+
+    Test group ``k`` wears the clothes of training group ``k`` (everything
+    but the relational parts), so recognising a group needs no
+    generalisation to unseen appearances, while its relational palette is
+    drawn anew, so telling its members apart needs the relation itself,
+    not colours learnt in training.
+
+    Args:
+        rng (numpy.random.Generator): Source of randomness.
+        train (Sequence[IdentityAttributes]): The training identities
+            (groups adjacent, as :func:`sample_identities` returns them).
+        num (int): Number of test identities; their groups must not
+            outnumber the training groups.
+
+    Returns:
+        list[IdentityAttributes]: The test identities, groups adjacent.
+    """
+    bases = [a for a in train if a.relation == 0]
+    sizes = _relational_group_sizes(num)
+    if len(sizes) > len(bases):
+        raise ValueError(
+            f'The relational probe needs at most as many test groups as '
+            f'training groups; {num} test identities make {len(sizes)} '
+            f'groups but the {len(train)} training identities only '
+            f'{len(bases)}.')
+    identities: List[IdentityAttributes] = []
+    for size, base in zip(sizes, bases):
+        identities.extend(_relational_group(rng, size, base))
+    return identities
+
+
+def draw_relational_parts(attrs: IdentityAttributes,
+                          rng: np.random.Generator) -> IdentityAttributes:
+    """Draw the colours of the relational parts for one image.
+
+    Two different colours of the identity's palette are drawn uniformly; the
+    two parts of its relation get the first, the third part the second.
+    Identities outside the relational probe are returned unchanged and no
+    randomness is used.
+
+    Args:
+        attrs (IdentityAttributes): The identity.
+        rng (numpy.random.Generator): Source of randomness of this image.
+
+    Returns:
+        IdentityAttributes: ``attrs`` with this image's hat, belt and shoe
+        colours.
+    """
+    if attrs.relation < 0:
+        return attrs
+    shared, single = (
+        int(c) for c in rng.choice(attrs.relation_palette, 2, replace=False))
+    pair = RELATIONS[attrs.relation]
+    colours = {
+        part: shared if part in pair else single
+        for part in RELATIONAL_PARTS
+    }
+    return replace(attrs, **colours)
+
+
 def sample_identities(rng: np.random.Generator,
                       num: int,
                       difficulty: str = 'normal') -> List[IdentityAttributes]:
@@ -235,17 +394,20 @@ def sample_identities(rng: np.random.Generator,
         difficulty (str): ``'normal'`` draws every identity independently;
             ``'hard'`` draws groups of 4 (6, 7 or 9 to absorb a remainder)
             identities that differ only in the combination of two distant
-            parts (see the module doc).
+            parts; ``'relational'`` draws groups of 3 (2 to absorb a
+            remainder) that differ only in which two distant parts share a
+            colour (see the module doc).
 
     Returns:
         list[IdentityAttributes]: The identities, groups kept adjacent.
     """
-    if difficulty == 'normal':
+    if check_difficulty(difficulty) == 'normal':
         return [sample_identity(rng) for _ in range(num)]
-    if difficulty != 'hard':
-        raise ValueError(f"difficulty must be 'normal' or 'hard', "
-                         f'got {difficulty!r}')
     identities: List[IdentityAttributes] = []
+    if difficulty == 'relational':
+        for size in _relational_group_sizes(num):
+            identities.extend(_relational_group(rng, size))
+        return identities
     for size in _group_sizes(num):
         identities.extend(_hard_group(rng, size))
     return identities
@@ -257,17 +419,16 @@ def identity_groups(num: int, difficulty: str = 'normal') -> List[int]:
 
     Args:
         num (int): Number of identities drawn.
-        difficulty (str): ``'normal'`` (every identity its own group) or
+        difficulty (str): ``'normal'`` (every identity its own group),
             ``'hard'`` (the groups told apart only by a combination of two
-            parts).
+            parts) or ``'relational'`` (only by a relation between parts).
 
     Returns:
         list[int]: Group of identity ``i`` at position ``i``.
     """
-    if difficulty == 'normal':
+    if check_difficulty(difficulty) == 'normal':
         return list(range(num))
-    if difficulty != 'hard':
-        raise ValueError(f"difficulty must be 'normal' or 'hard', "
-                         f'got {difficulty!r}')
-    sizes = _group_sizes(num)
+    sizes = (
+        _relational_group_sizes(num)
+        if difficulty == 'relational' else _group_sizes(num))
     return [group for group, size in enumerate(sizes) for _ in range(size)]

@@ -57,7 +57,8 @@ def jitter_colours(attrs: IdentityAttributes, rng: np.random.Generator,
         upper_secondary=attrs.upper_secondary,
         lower=attrs.lower,
         shoes=attrs.shoes,
-        bag=attrs.bag_colour)
+        bag=attrs.bag_colour,
+        belt=attrs.belt)
     colours: Dict[str, Colour] = {}
     for name, index in parts.items():
         if index < 0:
@@ -211,6 +212,11 @@ def draw_figure(canvas: np.ndarray,
             sign = attrs.bag_side * facing
             _limb(canvas, (cx - sign * half_w * 0.7, y(0.17)),
                   (cx + sign * hip_w, y(0.46)), bag, 0.02 * unit)
+        belt = colours.get('belt')
+        if belt is not None:
+            # About the area of the hat and of the two shoes.
+            cv2.rectangle(canvas, _pt(cx - hip_w * 1.1, y(0.49)),
+                          _pt(cx + hip_w * 1.1, y(0.535)), belt, -1)
 
     if 'arms' in parts:
         sleeve = colours['upper']

@@ -2,11 +2,12 @@
 Market1501 file name and folder of every image."""
 from collections import Counter
 from dataclasses import dataclass
-from typing import Dict, List, Tuple
+from typing import Dict, List, Optional, Tuple
 
 import numpy as np
 
-from .attributes import IdentityAttributes, sample_identities
+from .attributes import (IdentityAttributes, draw_relational_parts,
+                         relational_test_identities, sample_identities)
 from .camera import CameraProfile, make_cameras
 from .presets import SyntheticPreset
 
@@ -51,7 +52,7 @@ class SyntheticPlan:
     Args:
         preset (SyntheticPreset): Sizes.
         seed (int): Seed of the benchmark.
-        difficulty (str): ``'normal'`` or ``'hard'``.
+        difficulty (str): ``'normal'``, ``'hard'`` or ``'relational'``.
         identities (list[IdentityAttributes]): Training identities first,
             then test identities.
         pids (list[int]): Person id of each identity.
@@ -68,6 +69,26 @@ class SyntheticPlan:
     num_train_ids: int
     cameras: List[CameraProfile]
     images: List[ImageSpec]
+
+    def image_attributes(self,
+                         spec: ImageSpec) -> Optional[IdentityAttributes]:
+        """What the person of one image wears in that image.
+
+        In the relational probe the colours of the relational parts are
+        drawn for every image (from its own seed, so they can be read back
+        without rendering); otherwise this is the identity's attributes.
+
+        Args:
+            spec (ImageSpec): An image of the plan.
+
+        Returns:
+            IdentityAttributes, optional: The attributes, or None for junk
+            and distractor images.
+        """
+        if spec.identity < 0:
+            return None
+        rng = np.random.default_rng([self.seed, 3, spec.index])
+        return draw_relational_parts(self.identities[spec.identity], rng)
 
     def counts(self) -> Dict[str, int]:
         """Return the number of images in each folder and of each kind."""
@@ -131,15 +152,18 @@ def plan_benchmark(preset: SyntheticPreset, seed: int,
     Args:
         preset (SyntheticPreset): Sizes.
         seed (int): Seed.
-        difficulty (str): ``'normal'`` or ``'hard'``.
+        difficulty (str): ``'normal'``, ``'hard'`` or ``'relational'``.
 
     Returns:
         SyntheticPlan: The plan.
     """
     rng = np.random.default_rng([seed, 0])
-    identities = (
-        sample_identities(rng, preset.num_train_ids, difficulty) +
-        sample_identities(rng, preset.num_test_ids, difficulty))
+    identities = sample_identities(rng, preset.num_train_ids, difficulty)
+    if difficulty == 'relational':
+        identities += relational_test_identities(rng, identities,
+                                                 preset.num_test_ids)
+    else:
+        identities += sample_identities(rng, preset.num_test_ids, difficulty)
     num_ids = len(identities)
     pid_pool = rng.choice(
         np.arange(1, min(9999, 2 * num_ids + 2)), num_ids, replace=False)

@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 from mmengine.utils import ProgressBar, track_parallel_progress
 
+from .attributes import check_difficulty
 from .layout import (GALLERY_DIR, QUERY_DIR, TRAIN_DIR, ImageSpec,
                      SyntheticPlan, plan_benchmark)
 from .presets import SyntheticPreset, get_preset
@@ -78,7 +79,7 @@ def is_synthetic_complete(root: str,
         size (str | dict | SyntheticPreset): Size name, preset fields or
             preset.
         seed (int): Seed.
-        difficulty (str): ``'normal'`` or ``'hard'``.
+        difficulty (str): ``'normal'``, ``'hard'`` or ``'relational'``.
 
     Returns:
         bool: True if the marker says complete and matches the parameters
@@ -106,7 +107,7 @@ def _write_chunk(task: Tuple[str, Sequence[ImageSpec]]) -> int:
     preset = plan.preset
     for spec in specs:
         rng = np.random.default_rng([plan.seed, 2, spec.index])
-        attrs = plan.identities[spec.identity] if spec.identity >= 0 else None
+        attrs = plan.image_attributes(spec)
         image = render_image(spec.kind, attrs, plan.cameras[spec.camera], rng,
                              preset.height, preset.width)
         ok, data = cv2.imencode('.jpg', image,
@@ -193,8 +194,9 @@ def generate_synthetic_reid(root: str,
             counts), or a custom :class:`SyntheticPreset` or dict of its
             fields. Defaults to ``'demo'``.
         seed (int): Seed. Defaults to 0.
-        difficulty (str): ``'normal'`` or ``'hard'`` (identities told apart
-            only by the combination of distant parts). Defaults to
+        difficulty (str): ``'normal'``, ``'hard'`` (identities told apart
+            only by the combination of distant parts) or ``'relational'``
+            (only by which distant parts share a colour). Defaults to
             ``'normal'``.
         num_workers (int, optional): Worker processes. Defaults to the CPU
             count (at most 8); small sizes are written in-process.
@@ -206,9 +208,7 @@ def generate_synthetic_reid(root: str,
         str: ``root``.
     """
     preset = get_preset(size)
-    if difficulty not in ('normal', 'hard'):
-        raise ValueError(
-            f"difficulty must be 'normal' or 'hard', got {difficulty!r}")
+    check_difficulty(difficulty)
     if not overwrite and is_synthetic_complete(root, preset, seed, difficulty):
         return root
     os.makedirs(root, exist_ok=True)

@@ -1,4 +1,5 @@
 """Pure tensor code for re-ID evaluation."""
+from .attention_mass import attention_mass, chance_mass, part_fractions
 from .distance import PairwiseDistance, compute_distance
 from .gallery_index import GalleryIndex
 from .match_ranks import positive_ranks
@@ -11,5 +12,6 @@ from .single_shot import SingleShotCMC
 __all__ = [
     'compute_distance', 'PairwiseDistance', 'GalleryIndex', 'positive_ranks',
     'evaluate_rank', 'evaluate_features', 'evaluate_distance_rows',
-    'SingleShotCMC', 're_ranking', 'KReciprocalReRanker', 'query_expansion'
+    'SingleShotCMC', 're_ranking', 'KReciprocalReRanker', 'query_expansion',
+    'attention_mass', 'chance_mass', 'part_fractions'
 ]

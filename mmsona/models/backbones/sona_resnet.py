@@ -30,7 +30,11 @@ class SONAResNet(ResNet):
         sona_stages (Sequence[int]): Stages followed by a SONA block.
             Defaults to (1, 2), SONA2+3.
         sona_cfg (dict): Extra arguments of every SONA block (``reduction``,
-            ``normalize`` ...). Defaults to ``dict(type='SONA')``.
+            ``normalize`` ...). A ``type`` key builds another attention
+            block at the same places instead, e.g.
+            ``dict(type='NonLocal2d', reduction=4)`` for MMCV's first-order
+            (embedded Gaussian) non-local block; it is built with
+            ``in_channels`` of its stage. Defaults to ``dict(type='SONA')``.
         **kwargs: Arguments of MMPretrain's ``ResNet`` (``depth``,
             ``strides``, ``dilations``, ``out_indices``, ``frozen_stages``,
             ``norm_eval``, ``with_cp``, ``init_cfg`` ...).
@@ -48,7 +52,7 @@ class SONAResNet(ResNet):
                     f'sona_stages={sona_stages} has stage {stage}; stages '
                     f'are 0..{self.num_stages - 1} (1 = after layer2).')
         self.sona_stages = sona_stages
-        sona_cfg = dict(type='SONA', **(sona_cfg or {}))
+        sona_cfg = dict(dict(type='SONA'), **(sona_cfg or {}))
         self.sona_layers = ModuleDict()
         for stage in sona_stages:
             channels = self.stage_channels(stage)

@@ -1,5 +1,6 @@
-"""Building blocks: SONA attention and DropBlock+."""
+"""Building blocks: SONA attention, its first-order rival and DropBlock+."""
 from .dropblock_plus import DropBlockPlus
+from .non_local import FirstOrderNonLocal
 from .sona import SONA
 
-__all__ = ['SONA', 'DropBlockPlus']
+__all__ = ['SONA', 'FirstOrderNonLocal', 'DropBlockPlus']

@@ -1,0 +1,33 @@
+# Ablation grid on the relational probe, sized for 2 CPU cores: a
+# half-width ResNet-18 (32 stem and base channels) from scratch at 128 x 64,
+# dilated (16 x 8 maps from layer2 on), the demo preset in relational mode:
+# groups of three identities that share every attribute and differ only in
+# which two of hat, belt and shoes share a colour, redrawn for every image
+# (docs/datasets.md). One schedule for every variant.
+# This is the trunk: dilated BFE with its fixed Batch DropBlock, no
+# attention, the reference of the difference columns. Every other config of
+# the grid inherits from this file and changes one thing; run them all with
+# `make ablation-relational` (docs/ablation.md).
+_base_ = '../sona/sona_r18_synthetic.py'
+
+model = dict(
+    backbone=dict(
+        stem_channels=32,
+        base_channels=32,
+        strides=(1, 2, 1, 1),
+        dilations=(1, 1, 2, 4),
+        sona_stages=()),
+    head=dict(
+        in_channels=256,
+        dropblock=dict(h_range=(0.33, 0.33), w_range=(1.0, 1.0))))
+
+# Loading in the training process keeps runs deterministic and leaves the
+# second core to a second run of the grid.
+synthetic = dict(
+    data_root='data/synthetic_reid_relational', difficulty='relational')
+train_dataloader = dict(
+    num_workers=0, persistent_workers=False, dataset=synthetic)
+val_dataloader = dict(
+    num_workers=0, persistent_workers=False, dataset=synthetic)
+test_dataloader = val_dataloader
+randomness = dict(seed=0, deterministic=True)

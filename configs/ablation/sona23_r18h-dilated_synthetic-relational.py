@@ -1,0 +1,4 @@
+# SONA after layer2 and layer3; dilated trunk, BFE's fixed Batch DropBlock.
+_base_ = './bfe_r18h-dilated_synthetic-relational.py'
+
+model = dict(backbone=dict(sona_stages=(1, 2)))
