@@ -175,6 +175,8 @@ def load_local_checkpoint(filename: PathLike,
     that is refused and the file is trusted (``trust``, an active
     :func:`trusted_checkpoints` block, or :data:`TRUST_ENV`) is it
     unpickled fully, after a :class:`TrustedCheckpointWarning` naming it.
+    From an untrusted file, a ``meta['config']`` text is dropped (with a
+    warning): MMEngine's resume would run it as a Python config.
 
     Args:
         filename (str | PathLike): Path of the file.
@@ -197,13 +199,18 @@ def load_local_checkpoint(filename: PathLike,
             f'Checkpoint {filename!r} does not exist. Check the path, or '
             'train a model first (the checkpoints of a run are written to '
             'its work_dir).')
+    trusted = trust or is_trusted(filename)
     try:
-        return torch.load(
+        checkpoint = torch.load(
             filename, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
         unsafe = _unsafe_globals(filename)
-        if not (trust or is_trusted(filename)):
+        if not trusted:
             raise UntrustedCheckpointError(filename, unsafe, opt_in) from None
+    else:
+        if not trusted:
+            _drop_config_code(checkpoint, filename)
+        return checkpoint
     warnings.warn(
         f'Unpickling {filename!r} fully because it is trusted: it holds '
         f'Python objects ({", ".join(unsafe) or "not only tensors"}) and '
@@ -211,6 +218,29 @@ def load_local_checkpoint(filename: PathLike,
         TrustedCheckpointWarning,
         stacklevel=2)
     return torch.load(filename, map_location=map_location, weights_only=False)
+
+
+def _drop_config_code(checkpoint: Any, filename: str) -> None:
+    """Remove ``meta['config']`` from an untrusted checkpoint.
+
+    MMEngine's ``Runner.resume`` runs that text as a Python config (to read
+    ``gpu_ids``), so plain data could still run code. Checkpoints MMEngine
+    and mmsona write keep their config under ``meta['cfg']``, which nothing
+    executes.
+
+    Args:
+        checkpoint (Any): The loaded checkpoint; changed in place.
+        filename (str): Its path, for the warning.
+    """
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    if isinstance(meta, dict) and 'config' in meta:
+        del meta['config']
+        warnings.warn(
+            f"Ignoring meta['config'] of {filename!r}: MMEngine would run "
+            'that text as Python code when resuming from it. Trust the file '
+            'to keep it.',
+            UserWarning,
+            stacklevel=3)
 
 
 def load_from_local_weights_only(filename: str,

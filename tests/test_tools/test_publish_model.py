@@ -118,3 +118,21 @@ def test_publish_help_documents_every_option(capsys):
     assert 'weights_only=True' in out and '--trust-checkpoint' in out
     assert tool.published_name('a/b.pth', 'abcdef0123') == 'a/b-abcdef01.pth'
     assert tool.published_name('b', 'abcdef0123') == 'b-abcdef01.pth'
+
+
+def test_resume_never_runs_config_text_from_a_checkpoint(trained, tmp_path):
+    """MMEngine runs ``meta['config']`` as a Python config on resume."""
+    marker = tmp_path / 'marker'
+    ckpt = torch.load(
+        osp.join(trained['work_dir'], 'epoch_1.pth'), weights_only=True)
+    ckpt['meta']['config'] = f'x = __import__("os").system("touch {marker}")'
+
+    evil = str(tmp_path / 'evil.pth')
+    torch.save(ckpt, evil)  # plain data: it loads with weights_only=True
+    out = run_tool(('train.py', ), [
+        trained['config'], '--work-dir',
+        str(tmp_path / 'w'), '--resume', evil
+    ], tmp_path)
+    assert out.returncode == 0, out.stderr[-3000:]
+    assert "Ignoring meta['config']" in out.stderr
+    assert not marker.exists()

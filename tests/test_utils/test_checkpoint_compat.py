@@ -219,3 +219,14 @@ def test_rng_states_in_checkpoint_form_restore_the_same_streams():
     set_rng_state(saved)
     assert torch.equal(torch.rand(3), expected[0])
     assert np.array_equal(np.random.rand(3), expected[1])
+
+
+def test_config_text_of_an_untrusted_file_is_dropped(tmp_path):
+    """Plain data too: MMEngine's resume would run ``meta['config']``."""
+    path = str(tmp_path / 'plain.pth')
+    torch.save(
+        dict(meta=dict(config='x = 1', cfg='y = 2'), state_dict={}), path)
+    with pytest.warns(UserWarning, match=r"Ignoring meta\['config'\]"):
+        meta = load_local_checkpoint(path)['meta']
+    assert meta == dict(cfg='y = 2')
+    assert load_local_checkpoint(path, trust=True)['meta']['config'] == 'x = 1'
