@@ -31,6 +31,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='path of the model config file')
     parser.add_argument('checkpoint', help='path of the checkpoint file')
     parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle the checkpoint fully if it holds Python objects '
+        'beyond tensors and plain data; that can run any code inside the '
+        'file, so only for files whose origin you trust')
+    parser.add_argument(
         '--img-dir', required=True, help='folder of the images to embed')
     parser.add_argument(
         '--out',
@@ -119,15 +125,21 @@ def main(argv=None) -> int:
         return 2
 
     from mmsona.apis import FeatureExtractor
+    from mmsona.utils import UntrustedCheckpointError
     cfg_options = dict(args.cfg_options or {})
     if args.flip:
         cfg_options['model.test_flip'] = True
-    extractor = FeatureExtractor(
-        args.config,
-        args.checkpoint,
-        device=args.device,
-        batch_size=args.batch_size,
-        cfg_options=cfg_options)
+    try:
+        extractor = FeatureExtractor(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            batch_size=args.batch_size,
+            cfg_options=cfg_options,
+            trust_checkpoint=args.trust_checkpoint)
+    except UntrustedCheckpointError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     feats = extractor([osp.join(args.img_dir, p) for p in rel_paths])
     out_dir = osp.dirname(osp.abspath(args.out))
     os.makedirs(out_dir, exist_ok=True)

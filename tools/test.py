@@ -12,7 +12,8 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmsona.utils import register_all_modules, setup_cpu_distributed
+from mmsona.utils import (UntrustedCheckpointError, register_all_modules,
+                          setup_cpu_distributed, trusted_checkpoints)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -21,6 +22,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Test (evaluate) a person re-identification model.')
     parser.add_argument('config', help='path of the config file')
     parser.add_argument('checkpoint', help='path of the checkpoint file')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle the checkpoint fully if it holds Python objects '
+        'beyond tensors and plain data; that can run any code inside the '
+        'file, so only for files whose origin you trust')
     parser.add_argument(
         '--work-dir',
         help='folder for the evaluation log (default: ./work_dirs/<config '
@@ -111,7 +118,12 @@ def main(argv=None) -> None:
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    metrics = runner.test()
+    trusted = [args.checkpoint] if args.trust_checkpoint else []
+    try:
+        with trusted_checkpoints(trusted):
+            metrics = runner.test()
+    except UntrustedCheckpointError as e:
+        raise SystemExit(f'error: {e}')
     if runner.rank == 0:
         print('\n'.join(
             f'{k}: {v:.2f}' if isinstance(v, float) else f'{k}: {v}'

@@ -11,9 +11,10 @@ import sys
 
 import torch
 from mmengine.config import Config, DictAction
-from mmengine.runner import Runner
+from mmengine.runner import Runner, find_latest_checkpoint
 
-from mmsona.utils import register_all_modules, setup_cpu_distributed
+from mmsona.utils import (UntrustedCheckpointError, register_all_modules,
+                          setup_cpu_distributed, trusted_checkpoints)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -32,6 +33,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         const='auto',
         help='resume from a checkpoint path, or from the latest checkpoint '
         'in the work dir when given without a value (or "auto")')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle the checkpoint of --resume PATH or of the config\'s '
+        'load_from fully if it holds Python objects beyond tensors and plain '
+        'data; that can run any code inside the file, so only for files '
+        'whose origin you trust (--resume auto trusts the last checkpoint '
+        'of the run\'s own work dir without it)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -102,6 +111,33 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     return cfg
 
 
+def trusted_files(cfg: Config, args: argparse.Namespace) -> list:
+    """The checkpoints this run may unpickle fully.
+
+    ``--resume auto`` trusts the checkpoint that ``last_checkpoint`` of the
+    run's own work dir names when it lies in that folder (a checkpoint the
+    run wrote itself); ``--trust-checkpoint`` trusts ``load_from`` (the
+    path of ``--resume PATH``). Nothing else is trusted.
+
+    Args:
+        cfg (Config): The merged config.
+        args (argparse.Namespace): Parsed arguments.
+
+    Returns:
+        list[str]: Checkpoint paths.
+    """
+    files = []
+    if args.trust_checkpoint and cfg.get('load_from'):
+        files.append(cfg.load_from)
+    if cfg.get('resume') and not cfg.get('load_from'):
+        work_dir = osp.realpath(cfg.work_dir)
+        last = find_latest_checkpoint(work_dir) if osp.isfile(
+            osp.join(work_dir, 'last_checkpoint')) else None
+        if last and osp.realpath(last).startswith(work_dir + os.sep):
+            files.append(last)
+    return files
+
+
 def main(argv=None) -> None:
     """Train from the command line."""
     args = parse_args(argv)
@@ -114,7 +150,11 @@ def main(argv=None) -> None:
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
     runner = Runner.from_cfg(cfg)
-    runner.train()
+    try:
+        with trusted_checkpoints(trusted_files(cfg, args)):
+            runner.train()
+    except UntrustedCheckpointError as e:
+        raise SystemExit(f'error: {e}')
 
 
 if __name__ == '__main__':

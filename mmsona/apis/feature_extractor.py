@@ -9,12 +9,11 @@ from mmcv.transforms import Compose
 from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
-from mmengine.runner import load_checkpoint
 from mmengine.utils import ProgressBar
 from torch import Tensor, nn
 
 from mmsona.registry import MODELS, TRANSFORMS
-from mmsona.utils import register_all_modules
+from mmsona.utils import load_checkpoint_to_model, register_all_modules
 
 __all__ = ['FeatureExtractor']
 
@@ -48,12 +47,18 @@ class FeatureExtractor:
     Args:
         config (str | Config): Config file or object.
         checkpoint (str, optional): Checkpoint to load; None keeps the
-            initial weights (for tests). Only load checkpoints you trust:
-            they are unpickled.
+            initial weights (for tests). It is read with
+            ``torch.load(..., weights_only=True)``, which runs no code;
+            a file holding other Python objects is refused
+            (:class:`~mmsona.utils.UntrustedCheckpointError`).
         device (str | torch.device): Device of the model. Defaults to
             'cpu'.
         batch_size (int): Images per forward pass. Defaults to 32.
         cfg_options (dict, optional): Overrides merged into the config.
+        trust_checkpoint (bool): Unpickle ``checkpoint`` fully when it holds
+            more than tensors and plain data (with a warning). This can run
+            any code inside the file: only for files whose origin you trust.
+            Defaults to False.
     """
 
     def __init__(self,
@@ -61,7 +66,8 @@ class FeatureExtractor:
                  checkpoint: Optional[str] = None,
                  device: Union[str, torch.device] = 'cpu',
                  batch_size: int = 32,
-                 cfg_options: Optional[dict] = None) -> None:
+                 cfg_options: Optional[dict] = None,
+                 trust_checkpoint: bool = False) -> None:
         register_all_modules(init_default_scope=False)
         if isinstance(config, (str, os.PathLike)):
             if not osp.isfile(config):
@@ -79,7 +85,8 @@ class FeatureExtractor:
         self.batch_size = batch_size
         self.device = torch.device(device)
         with DefaultScope.overwrite_default_scope('mmsona'):
-            self.model = self._build_model(config, checkpoint)
+            self.model = self._build_model(config, checkpoint,
+                                           trust_checkpoint)
             pipeline = self._test_pipeline(config)
             self.file_pipeline = Compose(
                 [TRANSFORMS.build(t) for t in pipeline])
@@ -88,8 +95,8 @@ class FeatureExtractor:
                 if 'Load' not in str(t.get('type', ''))
             ])
 
-    def _build_model(self, cfg: Config,
-                     checkpoint: Optional[str]) -> nn.Module:
+    def _build_model(self, cfg: Config, checkpoint: Optional[str],
+                     trust_checkpoint: bool) -> nn.Module:
         """Build the model, load the checkpoint and switch to eval."""
         model = MODELS.build(cfg.model)
         if checkpoint is not None:
@@ -97,7 +104,8 @@ class FeatureExtractor:
                 raise FileNotFoundError(
                     f'Checkpoint {checkpoint!r} does not exist. Train a '
                     'model first (tools/train.py) or check the path.')
-            load_checkpoint(model, checkpoint, map_location='cpu')
+            load_checkpoint_to_model(
+                model, checkpoint, map_location='cpu', trust=trust_checkpoint)
         else:
             model.init_weights()
         return model.to(self.device).eval()

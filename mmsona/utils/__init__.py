@@ -1,9 +1,17 @@
 """Utilities: registration, checkpoint and distributed compatibility."""
-from .checkpoint_compat import load_local_checkpoint, patch_checkpoint_loading
+from .checkpoint_compat import (TRUST_ENV, TrustedCheckpointWarning,
+                                UntrustedCheckpointError, is_plain_data,
+                                load_checkpoint_to_model,
+                                load_local_checkpoint, non_plain_entries,
+                                patch_checkpoint_loading, restore_message_hub,
+                                to_plain_data, trusted_checkpoints)
 from .dist_compat import setup_cpu_distributed
 from .setup_env import register_all_modules
 
 __all__ = [
-    'load_local_checkpoint', 'patch_checkpoint_loading',
-    'register_all_modules', 'setup_cpu_distributed'
+    'TRUST_ENV', 'TrustedCheckpointWarning', 'UntrustedCheckpointError',
+    'is_plain_data', 'load_checkpoint_to_model', 'load_local_checkpoint',
+    'non_plain_entries', 'patch_checkpoint_loading', 'register_all_modules',
+    'restore_message_hub', 'setup_cpu_distributed', 'to_plain_data',
+    'trusted_checkpoints'
 ]

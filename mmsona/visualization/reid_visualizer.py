@@ -15,6 +15,23 @@ __all__ = ['ReIDVisualizer']
 ArrayLike = Union[np.ndarray, torch.Tensor]
 
 
+def literal_text(text: str) -> str:
+    """Text that Matplotlib draws as it is, never as mathtext.
+
+    MMEngine's ``draw_texts`` draws with Matplotlib, which reads what lies
+    between two ``$`` as a formula: a file name such as ``a$\\x$.jpg`` in
+    a title would be garbled or make drawing fail. An escaped ``\\$`` is
+    drawn as ``$``.
+
+    Args:
+        text (str): Any text (file names included).
+
+    Returns:
+        str: The text with every ``$`` escaped.
+    """
+    return str(text).replace('$', r'\$')
+
+
 @VISUALIZERS.register_module()
 class ReIDVisualizer(Visualizer):
     """Visualizer of person re-identification results.
@@ -184,7 +201,7 @@ class ReIDVisualizer(Visualizer):
                 colors.append(self.TEXT_COLORS[kind])
         keep = [i for i, t in enumerate(texts) if t]
         self.draw_texts(
-            [texts[i] for i in keep],
+            [literal_text(texts[i]) for i in keep],
             np.array([positions[i] for i in keep], dtype=float),
             font_sizes=font,
             colors=[tuple(c / 255 for c in colors[i]) for i in keep],
@@ -193,7 +210,7 @@ class ReIDVisualizer(Visualizer):
             font_families='DejaVu Sans')
         if title:
             self.draw_texts(
-                title,
+                literal_text(title),
                 np.array([[pad, 8]], dtype=float),
                 font_sizes=10,
                 colors=(0.15, 0.15, 0.15),

@@ -404,6 +404,9 @@ def summarise(results: List[dict],
 def markdown_table(rows: List[dict], baseline: str) -> str:
     """The summary as a Markdown table.
 
+    Config names are escaped (a code span that shows them literally), so
+    any file name appears as text.
+
     Args:
         rows (list[dict]): Output of :func:`summarise`.
         baseline (str): Name of the baseline (for the header).
@@ -411,15 +414,17 @@ def markdown_table(rows: List[dict], baseline: str) -> str:
     Returns:
         str: The table.
     """
-    diffs = [f'{k[5:]} - {baseline} (pts)' for k in DIFF_METRICS]
+    from mmsona.utils.markup import markdown_code
+    name = markdown_code(baseline)
+    diffs = [f'{k[5:]} - {name} (pts)' for k in DIFF_METRICS]
     lines = [
         '| config | seeds | R1 (%) | R5 (%) | mAP (%) | mINP (%) | ' +
         ' | '.join(diffs) + ' | '
-        f'params (M) | GFLOPs | latency / {baseline} | train min |',
+        f'params (M) | GFLOPs | latency / {name} | train min |',
         '|---|' + '---:|' * (len(METRICS) + len(diffs) + 5),
     ]
     for row in rows:
-        cells = [f'`{row["config"]}`', str(row['seeds'])]
+        cells = [markdown_code(row['config']), str(row['seeds'])]
         for key in METRICS:
             cells.append(f'{row[key + "_mean"]:.1f} ± {row[key + "_std"]:.1f}')
         for key in DIFF_METRICS:

@@ -314,7 +314,9 @@ def report(scale: str, rows: dict) -> None:
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for mode, r in rows.items():
         if 'error' in r:
-            print(f"| {mode} | failed: {r['error']} |" + ' |' * 8)
+            from mmsona.utils.markup import markdown_text
+            print(f"| {mode} | failed: {markdown_text(r['error'])} |" +
+                  ' |' * 8)
             continue
         metrics = [
             fmt(r.get(k) * 100 if k in r else None)

@@ -33,6 +33,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('config', help='path of the model config file')
     parser.add_argument('checkpoint', help='path of the checkpoint file')
     parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle the checkpoint fully if it holds Python objects '
+        'beyond tensors and plain data; that can run any code inside the '
+        'file, so only for files whose origin you trust')
+    parser.add_argument(
         '--out',
         default='model.onnx',
         help='output ONNX file (default: %(default)s)')
@@ -171,8 +177,16 @@ def main(argv=None) -> int:
         return 2
 
     from mmsona.apis import FeatureExtractor
-    model = FeatureExtractor(
-        args.config, args.checkpoint, cfg_options=args.cfg_options).model
+    from mmsona.utils import UntrustedCheckpointError
+    try:
+        model = FeatureExtractor(
+            args.config,
+            args.checkpoint,
+            cfg_options=args.cfg_options,
+            trust_checkpoint=args.trust_checkpoint).model
+    except UntrustedCheckpointError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     model = model.cpu().eval()
     export(model, args.out, args.shape, args.batch_size, args.dynamic_batch,
            args.opset)

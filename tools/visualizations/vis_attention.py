@@ -34,6 +34,12 @@ def parse_args(argv=None) -> argparse.Namespace:
         'heat map, with the position marked.')
     parser.add_argument('config', help='path of the model config file')
     parser.add_argument('checkpoint', help='path of the checkpoint file')
+    parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle the checkpoint fully if it holds Python objects '
+        'beyond tensors and plain data; that can run any code inside the '
+        'file, so only for files whose origin you trust')
     parser.add_argument('img', help='path of the image')
     parser.add_argument(
         '--out', required=True, help='output picture file (PNG or JPG)')
@@ -94,6 +100,7 @@ def main(argv=None) -> int:
 
     from mmsona.apis import (FeatureExtractor, cell_center, get_sona_attention,
                              position_to_cell)
+    from mmsona.utils import UntrustedCheckpointError
     from mmsona.visualization import ReIDVisualizer
     image = mmcv.imread(args.img)
     if image is None:
@@ -103,11 +110,16 @@ def main(argv=None) -> int:
     position: Optional[Tuple[float, float]] = args.position
     if position is None:
         position = (w / 2, h / 2)
-    extractor = FeatureExtractor(
-        args.config,
-        args.checkpoint,
-        device=args.device,
-        cfg_options=args.cfg_options)
+    try:
+        extractor = FeatureExtractor(
+            args.config,
+            args.checkpoint,
+            device=args.device,
+            cfg_options=args.cfg_options,
+            trust_checkpoint=args.trust_checkpoint)
+    except UntrustedCheckpointError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     data = extractor.preprocess(image)
     try:
         attn, feat_hw, stage = get_sona_attention(extractor.model,

@@ -33,6 +33,12 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--out-dir', required=True, help='folder for the pictures')
     parser.add_argument(
+        '--trust-dump',
+        action='store_true',
+        help='unpickle the feature dump fully if it holds Python objects '
+        'beyond tensors and plain data; that can run any code inside the '
+        'file, so only for files whose origin you trust')
+    parser.add_argument(
         '--num-queries',
         type=int,
         default=None,
@@ -113,14 +119,19 @@ def main(argv=None) -> int:
             file=sys.stderr)
         return 2
 
-    import torch
-
     from mmsona.engine.hooks import write_rank_lists
+    from mmsona.utils import UntrustedCheckpointError, load_local_checkpoint
     from mmsona.visualization import ReIDVisualizer, choose_queries
     cfg = Config.fromfile(args.config)
     try:
-        dump = torch.load(
-            args.feats_file, map_location='cpu', weights_only=False)
+        dump = load_local_checkpoint(
+            args.feats_file,
+            map_location='cpu',
+            trust=args.trust_dump,
+            opt_in='--trust-dump')
+    except UntrustedCheckpointError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     except Exception as e:
         print(
             f'error: cannot read {args.feats_file!r} ({e}); pass the file '

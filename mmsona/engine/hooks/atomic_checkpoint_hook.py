@@ -1,5 +1,6 @@
 """Checkpoints that a kill cannot leave half-written."""
 import glob
+import logging
 import os
 import os.path as osp
 import tempfile
@@ -9,8 +10,11 @@ from typing import Union
 from mmengine.dist import is_main_process
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
+from mmengine.logging import print_log
 
 from mmsona.registry import HOOKS
+from mmsona.utils.checkpoint_compat import (non_plain_entries,
+                                            restore_message_hub, to_plain_data)
 
 __all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write']
 
@@ -84,7 +88,15 @@ class AtomicCheckpointHook(CheckpointHook):
       is saved (MMEngine removes them first, so a kill while saving with
       ``max_keep_ckpts=1`` would leave nothing to resume from);
     - temporary files left by a killed save are removed when training
-      starts.
+      starts;
+    - what it saves loads with ``torch.load(..., weights_only=True)``:
+      MMEngine's ``HistoryBuffer`` logs in ``message_hub`` and NumPy
+      values anywhere outside ``state_dict`` are stored as tensors and
+      Python numbers (``mmsona.utils.to_plain_data``), and the logs are
+      turned back into ``HistoryBuffer`` objects when a checkpoint is
+      loaded, so a resumed run continues exactly as before. Objects
+      written by other hooks that have no plain form are named in a
+      warning (such a checkpoint needs ``--trust-checkpoint``).
 
     Remote folders (``backend_args`` of another backend) keep their
     backend's behaviour.
@@ -92,6 +104,8 @@ class AtomicCheckpointHook(CheckpointHook):
     Args:
         **kwargs: Arguments of :class:`mmengine.hooks.CheckpointHook`.
     """
+
+    _warned_non_plain = False
 
     def before_train(self, runner) -> None:
         out_dir = self.out_dir or runner.work_dir
@@ -104,6 +118,41 @@ class AtomicCheckpointHook(CheckpointHook):
                     osp.join(
                         glob.escape(str(self.out_dir)), f'.*{_TMP_SUFFIX}')):
                 os.remove(stale)
+
+    def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Make the checkpoint loadable with ``weights_only=True``.
+
+        Runs after the hooks of higher priority (``RNGStateHook`` ...) have
+        added their entries.
+
+        Args:
+            runner: The runner.
+            checkpoint (dict): The checkpoint about to be saved; changed in
+                place.
+        """
+        for key in list(checkpoint):
+            if key != 'state_dict':
+                checkpoint[key] = to_plain_data(checkpoint[key])
+        left = non_plain_entries(checkpoint)
+        if left and not self._warned_non_plain:
+            self._warned_non_plain = True
+            print_log(
+                'AtomicCheckpointHook: the checkpoint holds objects that '
+                f'have no plain-data form: {", ".join(left)}. Loading it '
+                'will need --trust-checkpoint (or trust_checkpoint=True).',
+                logger='current',
+                level=logging.WARNING)
+
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Turn the saved logs back into MMEngine ``HistoryBuffer`` objects.
+
+        Args:
+            runner: The runner.
+            checkpoint (dict): The loaded checkpoint; changed in place.
+        """
+        hub = checkpoint.get('message_hub')
+        if isinstance(hub, dict):
+            restore_message_hub(hub)
 
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         kept = list(self.keep_ckpt_ids) if self.max_keep_ckpts > 0 else []

@@ -14,6 +14,7 @@ from mmengine.runner import BaseLoop, EpochBasedTrainLoop
 
 from mmsona.evaluation.functional import compute_distance
 from mmsona.registry import HOOKS
+from mmsona.utils.markup import safe_stem
 from mmsona.visualization import (ReIDVisualizer, cell_center, choose_queries,
                                   find_sona_blocks, get_sona_attention,
                                   position_to_cell, select_rank_list)
@@ -56,8 +57,10 @@ def write_rank_lists(visualizer: ReIDVisualizer,
         query_pids, gallery_pids (Sequence[int]): Identities.
         query_camids, gallery_camids (Sequence[int]): Cameras.
         query_paths, gallery_paths (Sequence[str]): Image files.
-        out_dir (str, optional): Folder of the PNG files; None writes none
-            (backends only).
+        out_dir (str, optional): Folder of the PNG files
+            (``<name_prefix>_q<index>_<query file stem>.png``, characters of
+            the stem other than letters, digits and ``._-`` replaced by
+            ``_``); None writes none (backends only).
         query_indices (Sequence[int]): Queries to draw.
         topk (int): Ranked gallery images per query. Defaults to 10.
         metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
@@ -90,7 +93,7 @@ def write_rank_lists(visualizer: ReIDVisualizer,
             gallery_camids,
             topk=topk,
             junk=junk)
-        stem = osp.splitext(osp.basename(str(query_paths[qi])))[0]
+        stem = safe_stem(osp.splitext(osp.basename(str(query_paths[qi])))[0])
         name = f'{name_prefix}_q{qi:05d}_{stem}'
         out_file = None
         if out_dir is not None:
@@ -394,7 +397,7 @@ class ReIDVisualizationHook(Hook):
         fx, fy = self.attention_position
         cell = position_to_cell((fx * w, fy * h), (h, w), feat_hw)
         row = attn[0, cell[0] * feat_hw[1] + cell[1]].reshape(feat_hw)
-        stem = osp.splitext(osp.basename(img_path))[0]
+        stem = safe_stem(osp.splitext(osp.basename(img_path))[0])
         out_file = osp.join(out_dir, f'attention_stage{stage}_{stem}.png')
         scale = self.thumb_size[0] / h
         visualizer.visualize_attention(

@@ -10,7 +10,9 @@ from mmengine.logging import print_log
 
 from mmsona.registry import HOOKS
 
-__all__ = ['RNGStateHook', 'get_rng_state', 'set_rng_state']
+__all__ = [
+    'RNGStateHook', 'checkpoint_rng_state', 'get_rng_state', 'set_rng_state'
+]
 
 CHECKPOINT_KEY = 'rng_states'
 
@@ -30,14 +32,38 @@ def get_rng_state() -> dict:
     return state
 
 
+def checkpoint_rng_state(state: dict) -> dict:
+    """A state of :func:`get_rng_state` in a checkpoint-safe form.
+
+    NumPy's key array becomes an int64 tensor, so the checkpoint loads with
+    ``torch.load(..., weights_only=True)``; :func:`set_rng_state` accepts
+    both forms and restores the same generator state.
+
+    Args:
+        state (dict): Output of :func:`get_rng_state`.
+
+    Returns:
+        dict: The state with tensors and Python values only.
+    """
+    name, key, pos, has_gauss, cached = state['numpy']
+    if isinstance(key, np.ndarray):
+        key = torch.from_numpy(key.astype(np.int64))
+    return dict(
+        state, numpy=(str(name), key, int(pos), int(has_gauss), float(cached)))
+
+
 def set_rng_state(state: dict) -> None:
     """Restore a state from :func:`get_rng_state`.
 
     Args:
-        state (dict): The saved state.
+        state (dict): The saved state (or its
+            :func:`checkpoint_rng_state` form).
     """
     random.setstate(state['python'])
-    np.random.set_state(state['numpy'])
+    name, key, *rest = state['numpy']
+    if isinstance(key, torch.Tensor):
+        key = key.numpy().astype(np.uint32)
+    np.random.set_state((name, key, *rest))
     torch.set_rng_state(state['torch'].cpu())
     if 'cuda' in state and torch.cuda.is_available():
         torch.cuda.set_rng_state(state['cuda'].cpu())
@@ -127,7 +153,9 @@ class RNGStateHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         if self._states is not None:
-            checkpoint[CHECKPOINT_KEY] = self._states
+            checkpoint[CHECKPOINT_KEY] = [
+                checkpoint_rng_state(s) for s in self._states
+            ]
 
     def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
         states = checkpoint.get(CHECKPOINT_KEY)
