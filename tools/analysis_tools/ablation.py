@@ -601,7 +601,8 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     args = parse_args(argv)
     os.makedirs(args.work_dir, exist_ok=True)
     prepare_data(args.configs, args.cfg_options)
-    grid = [(c, s) for c in args.configs for s in args.seeds]
+    # Seed by seed: an interrupted grid has whole seeds of every config.
+    grid = [(c, s) for s in args.seeds for c in args.configs]
     print(
         f'{len(grid)} runs ({len(args.configs)} configs x seeds '
         f'{args.seeds}), {args.jobs} at a time with {args.threads} '
@@ -644,7 +645,11 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
                 f'{result["reid/mAP"]:.2f} mINP {result["reid/mINP"]:.2f} '
                 f'({state}; about {eta / 60:.0f} min left)',
                 flush=True)
-    order = {(config_name(c), s): i for i, (c, s) in enumerate(grid)}
+    order = {
+        (config_name(c), s): (i, s)
+        for i, c in enumerate(args.configs)
+        for s in args.seeds
+    }
     results.sort(key=lambda r: order[(r['config'], r['seed'])])
     for r in results:
         r.pop('skipped')

@@ -14,12 +14,12 @@ equal. The member of the group is *which* two are equal (see
 :data:`RELATIONS`): every part alone has the same colour distribution for
 each member, and so has the image's colour histogram (one colour on two
 parts, another on the third), so only comparing distant positions tells
-the members apart. Test groups wear the clothes of training groups with new
-palettes (:func:`relational_test_identities`), so the group is easy to
-recognise and the relation is what must generalise.
+the members apart. Test groups wear what training groups wear
+(:func:`relational_test_identities`), so the group is easy to recognise and
+telling the members apart is what the probe measures.
 """
 from dataclasses import dataclass, replace
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence, Tuple
 
 import numpy as np
 
@@ -291,15 +291,10 @@ def _relational_group_sizes(num: int) -> List[int]:
 
 
 def _relational_group(rng: np.random.Generator,
-                      size: int,
-                      base: Optional[IdentityAttributes] = None
-                      ) -> List[IdentityAttributes]:
+                      size: int) -> List[IdentityAttributes]:
     """Identities equal in every attribute; member ``k`` wears the
-    colours of the parts of ``RELATIONS[k]`` equal in every image. A new
-    appearance is drawn unless ``base`` gives one; the palette is always
-    new."""
-    if base is None:
-        base = sample_identity(rng)
+    colours of the parts of ``RELATIONS[k]`` equal in every image."""
+    base = sample_identity(rng)
     # Every member wears a hat, so all three relational parts are seen; a
     # relational part must not blend into its neighbours (the hat into the
     # hair, the belt into the upper garment or the trousers, the shoes into
@@ -319,19 +314,18 @@ def _relational_group(rng: np.random.Generator,
     return [replace(base, relation=k) for k in range(size)]
 
 
-def relational_test_identities(rng: np.random.Generator,
-                               train: Sequence[IdentityAttributes],
+def relational_test_identities(train: Sequence[IdentityAttributes],
                                num: int) -> List[IdentityAttributes]:
     """Test identities of the relational probe.
 
-    Test group ``k`` wears the clothes of training group ``k`` (everything
-    but the relational parts), so recognising a group needs no
-    generalisation to unseen appearances, while its relational palette is
-    drawn anew, so telling its members apart needs the relation itself,
-    not colours learnt in training.
+    Test group ``k`` wears exactly what training group ``k`` wears, its
+    relational palette included, and its members have the relations of the
+    training members: recognising the group needs no generalisation to
+    unseen clothes, so the probe measures whether a model learns to tell
+    the members apart, which only the relation between distant parts can
+    do (their colours are redrawn in every image).
 
     Args:
-        rng (numpy.random.Generator): Source of randomness.
         train (Sequence[IdentityAttributes]): The training identities
             (groups adjacent, as :func:`sample_identities` returns them).
         num (int): Number of test identities; their groups must not
@@ -340,18 +334,20 @@ def relational_test_identities(rng: np.random.Generator,
     Returns:
         list[IdentityAttributes]: The test identities, groups adjacent.
     """
-    bases = [a for a in train if a.relation == 0]
+    groups: List[List[IdentityAttributes]] = []
+    for attrs in train:
+        if attrs.relation == 0:
+            groups.append([])
+        groups[-1].append(attrs)
     sizes = _relational_group_sizes(num)
-    if len(sizes) > len(bases):
+    if len(sizes) > len(groups) or any(size > len(group)
+                                       for size, group in zip(sizes, groups)):
         raise ValueError(
-            f'The relational probe needs at most as many test groups as '
-            f'training groups; {num} test identities make {len(sizes)} '
-            f'groups but the {len(train)} training identities only '
-            f'{len(bases)}.')
-    identities: List[IdentityAttributes] = []
-    for size, base in zip(sizes, bases):
-        identities.extend(_relational_group(rng, size, base))
-    return identities
+            f'The relational probe needs a training group for every test '
+            f'group: {num} test identities make groups of {sizes}, the '
+            f'{len(train)} training identities groups of '
+            f'{[len(g) for g in groups]}.')
+    return [m for size, group in zip(sizes, groups) for m in group[:size]]
 
 
 def draw_relational_parts(attrs: IdentityAttributes,

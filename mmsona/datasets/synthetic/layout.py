@@ -160,7 +160,7 @@ def plan_benchmark(preset: SyntheticPreset, seed: int,
     rng = np.random.default_rng([seed, 0])
     identities = sample_identities(rng, preset.num_train_ids, difficulty)
     if difficulty == 'relational':
-        identities += relational_test_identities(rng, identities,
+        identities += relational_test_identities(identities,
                                                  preset.num_test_ids)
     else:
         identities += sample_identities(rng, preset.num_test_ids, difficulty)

@@ -109,6 +109,17 @@ SYNTHETIC_PRESETS: Dict[str, SyntheticPreset] = dict(
         max_queries_per_id=3,
         num_junk=60,
         num_distractors=100),
+    # Fewer identities with more images each: the size of the relational
+    # probe's grid, whose groups must be learnt within a CPU budget.
+    probe=SyntheticPreset(
+        num_train_ids=60,
+        num_test_ids=60,
+        num_cameras=6,
+        cameras_per_id=(2, 4),
+        images_per_id=(14, 18),
+        max_queries_per_id=3,
+        num_junk=60,
+        num_distractors=100),
     full=SyntheticPreset(
         num_train_ids=751,
         num_test_ids=750,
@@ -126,7 +137,7 @@ def get_preset(size: Union[str, dict, SyntheticPreset]) -> SyntheticPreset:
 
     Args:
         size (str | dict | SyntheticPreset): ``'tiny'``, ``'demo'``,
-            ``'full'``, the fields of a :class:`SyntheticPreset` (handy in
+            ``'probe'``, ``'full'``, the fields of a :class:`SyntheticPreset` (handy in
             configs) or a preset.
 
     Returns:
