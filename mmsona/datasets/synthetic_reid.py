@@ -28,7 +28,7 @@ class SyntheticReID(Market1501):
         split (str): ``'train'``, ``'query'``, ``'gallery'`` or ``'test'``.
             Defaults to ``'train'``.
         size (str | dict | SyntheticPreset): ``'tiny'``, ``'demo'``,
-            ``'full'``, a dict of :class:`SyntheticPreset` fields or a
+            ``'probe'``, ``'full'``, a dict of :class:`SyntheticPreset` fields or a
             preset. Defaults to ``'demo'``.
         seed (int): Generation seed. Defaults to 0.
         difficulty (str): ``'normal'``, ``'hard'`` or ``'relational'``.

@@ -137,8 +137,8 @@ def get_preset(size: Union[str, dict, SyntheticPreset]) -> SyntheticPreset:
 
     Args:
         size (str | dict | SyntheticPreset): ``'tiny'``, ``'demo'``,
-            ``'probe'``, ``'full'``, the fields of a :class:`SyntheticPreset` (handy in
-            configs) or a preset.
+            ``'probe'``, ``'full'``, the fields of a :class:`SyntheticPreset`
+            (handy in configs) or a preset.
 
     Returns:
         SyntheticPreset: The preset.

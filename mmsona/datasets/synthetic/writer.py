@@ -190,7 +190,9 @@ def generate_synthetic_reid(root: str,
     Args:
         root (str): Output folder (created if needed).
         size (str | dict | SyntheticPreset): ``'tiny'`` (tests), ``'demo'``
-            (a few minutes of CPU training), ``'full'`` (Market1501-like
+            (a few minutes of CPU training), ``'probe'`` (fewer identities
+            with more images: the relational probe's grid), ``'full'``
+            (Market1501-like
             counts), or a custom :class:`SyntheticPreset` or dict of its
             fields. Defaults to ``'demo'``.
         seed (int): Seed. Defaults to 0.
