@@ -28,8 +28,8 @@ class SyntheticReID(Market1501):
         split (str): ``'train'``, ``'query'``, ``'gallery'`` or ``'test'``.
             Defaults to ``'train'``.
         size (str | dict | SyntheticPreset): ``'tiny'``, ``'demo'``,
-            ``'probe'``, ``'full'``, a dict of :class:`SyntheticPreset` fields or a
-            preset. Defaults to ``'demo'``.
+            ``'probe'``, ``'full'``, a dict of :class:`SyntheticPreset`
+            fields or a preset. Defaults to ``'demo'``.
         seed (int): Generation seed. Defaults to 0.
         difficulty (str): ``'normal'``, ``'hard'`` or ``'relational'``.
             Defaults to ``'normal'``.
