@@ -233,3 +233,60 @@ def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
     assert 'GPU number: 2' in log
     run = read_csv(osp.join(tmp_path, 'runs.csv'))[0]
     assert 0 <= float(run['reid/R1']) <= 100
+
+
+RELATIONAL = osp.join(REPO, 'configs', 'ablation',
+                      'bfe_r18h-dilated_synthetic-relational.py')
+
+
+def test_record_is_read_back_and_replaces_training(tmp_path):
+    """Runs found in --record are not trained; the tables use them."""
+    record = str(tmp_path / 'record.csv')
+    rows = [
+        dict(
+            config=name,
+            seed=seed,
+            wall_s=1.5,
+            **{
+                k: 10.0 * (seed + 1) + i
+                for i, k in enumerate(ablation.METRICS)
+            })
+        for name in ('bfe_r18_synthetic-hard', 'sona_r18_synthetic-hard')
+        for seed in (0, 1)
+    ]
+    ablation.write_csv(rows, record)
+    assert not osp.exists(record + '.tmp')
+    back = ablation.read_record(record)
+    assert back[('sona_r18_synthetic-hard', 1)] == rows[3]
+    assert ablation.read_record(str(tmp_path / 'none.csv')) == {}
+    work_dir = str(tmp_path / 'grid')
+    run_tool(BASELINE, FULL, '--seeds', '0', '1', '--work-dir', work_dir,
+             '--no-measure', '--record', record, '--cfg-options',
+             *tiny_options(str(tmp_path / 'data')))
+    assert not osp.exists(osp.join(work_dir, 'bfe_r18_synthetic-hard'))
+    summary = read_csv(osp.join(work_dir, 'summary.csv'))
+    assert float(summary[1]['reid/R1_mean']) == pytest.approx(15.0)
+    assert float(summary[1]['reid/mAP_diff']) == 0.0
+
+
+def test_reference_levels_and_regime_check():
+    options = ['val_dataloader.dataset.size=tiny']
+    levels = ablation.reference_levels(RELATIONAL, options, draws=5)
+    assert levels['ceiling']['reid/mAP'] == 100.0
+    assert 0 < levels['floor']['reid/mAP'] < 100
+    hard = ablation.reference_levels(BASELINE, options, draws=5)
+    assert set(hard) == {'floor'}
+    assert ablation.reference_levels(
+        BASELINE,
+        options + ['val_dataloader.dataset.difficulty=normal']) == {}
+    floor = levels['floor']
+    rows = [{
+        'config': 'base',
+        'reid/R1_mean': floor['reid/R1'] + 1,
+        'reid/mAP_mean': floor['reid/mAP'] - 1
+    }]
+    check = ablation.regime_check(rows, 'base', levels)
+    assert 'R1' in check and 'reaches' in check
+    assert 'mAP' in check and 'stays BELOW' in check
+    assert 'ceiling is 100.0' in check
+    assert ablation.regime_check(rows, 'base', {}) == ''
