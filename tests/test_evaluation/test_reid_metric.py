@@ -233,3 +233,18 @@ def test_two_processes_give_single_process_metrics(tmp_path):
     for rank in range(2):
         got = torch.load(tmp_path / f'rank{rank}.pth')
         assert got == single
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_precision_features_give_the_float32_metrics(dtype):
+    """Features of ``val_cfg=dict(fp16=True)``: squared norms near 1.7e5
+    overflow float16 if they are ranked as they come."""
+    samples = make_samples(num_query=8, num_gallery=15, dim=64, seed=5)
+    half = [
+        dict(s, pred_feature=(s['pred_feature'] * 40).to(dtype))
+        for s in samples
+    ]
+    (q, g), ids = split(half)
+    want = expected(evaluate_features(q.float(), g.float(), *ids))
+    assert want['reid/R1'] > 50
+    assert_metrics(run_metric(ReIDMetric(), half), want)

@@ -127,7 +127,8 @@ class ReIDMetric(BaseMetric):
         self._feature_device: Optional[torch.device] = None
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
-        """Keep each sample's feature (on the CPU) and ids.
+        """Keep each sample's feature (on the CPU, float16 and bfloat16
+        ones as float32) and ids.
 
         Args:
             data_batch (Any): The batch (unused).
@@ -149,9 +150,14 @@ class ReIDMetric(BaseMetric):
                 feature = torch.as_tensor(feature)
             if self._feature_device is None:
                 self._feature_device = feature.device
+            feature = feature.detach().reshape(-1).cpu()
+            if feature.dtype in (torch.float16, torch.bfloat16):
+                # Half-precision features (val_cfg=dict(fp16=True)) would
+                # be ranked in half precision: squared norms overflow.
+                feature = feature.float()
             self.results.append(
                 dict(
-                    feature=feature.detach().reshape(-1).cpu(),
+                    feature=feature,
                     pid=int(_scalar(sample['pid'])),
                     camid=int(_scalar(sample['camid'])),
                     is_query=bool(_scalar(sample['is_query'])),
