@@ -212,9 +212,16 @@ def test_two_processes_give_single_process_metrics(tmp_path):
     cases = dict(
         # 23 samples: the sampler pads rank 1 with sample 0, a valid query
         # that would change the metrics if it were not dropped again.
+        # Gathered through the process group: the ranks work in folders of
+        # their own, as nodes without a shared file system.
         odd=(dict(), samples),
-        even=(dict(metric='cosine', rerank=True, rerank_k1=5,
-                   rerank_k2=2), samples[:22]))
+        # Gathered through a folder that both ranks see.
+        even=(dict(
+            metric='cosine',
+            rerank=True,
+            rerank_k1=5,
+            rerank_k2=2,
+            collect_dir=str(tmp_path / 'shared')), samples[:22]))
     single = {
         name: run_metric(ReIDMetric(**kwargs), part)
         for name, (kwargs, part) in cases.items()
