@@ -1,10 +1,18 @@
-"""tools/dist_train.sh starts two CPU processes that train and evaluate."""
+"""tools/dist_train.sh starts two CPU processes that train and evaluate.
+
+The processes run on a simulated one-GPU machine (``ONE_GPU_MACHINE``):
+with CUDA visible, MMEngine would give each process a GPU of its own
+(``torch.cuda.set_device(1)`` fails with one GPU), so the test hides the
+devices and the processes must take mmsona's CPU set-up.
+"""
 import os
 import os.path as osp
 import re
 import socket
 import subprocess
 import sys
+
+from tool_helpers import cpu_processes_env  # noqa: I100
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -35,7 +43,8 @@ def test_two_process_cpu_training(tmp_path):
             f'{loader}.dataset.data_root={data_root}',
             f'{loader}.dataset.size=tiny'
         ]
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    env = cpu_processes_env(
+        dict(os.environ, PYTHON=sys.executable, PORT=str(free_port())))
     out = subprocess.run(
         [
             'bash',
