@@ -13,7 +13,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmsona.utils import register_all_modules, setup_cpu_distributed
+from mmsona.utils import (register_all_modules, setup_cpu_distributed,
+                          setup_deterministic_env)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -113,6 +114,7 @@ def main(argv=None) -> None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
+    setup_deterministic_env(cfg)
     runner = Runner.from_cfg(cfg)
     runner.train()
 
