@@ -1,8 +1,9 @@
 """Helpers shared by the tests that run tools/ scripts on a tiny model."""
 import importlib.util
+import os
 import os.path as osp
 from types import ModuleType
-from typing import Tuple
+from typing import Dict, Optional, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
@@ -70,3 +71,37 @@ def load_tool(*parts: str) -> ModuleType:
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
+
+
+# ``PYTHONPATH`` entry that makes processes see one CUDA device.
+ONE_GPU_MACHINE = osp.join(
+    osp.dirname(osp.abspath(__file__)), 'one_gpu_machine')
+
+
+def cpu_processes_env(base: Optional[Dict[str, str]] = None,
+                      on_one_gpu_machine: bool = True) -> Dict[str, str]:
+    """Environment for processes that must train on the CPU (gloo).
+
+    ``CUDA_VISIBLE_DEVICES`` is emptied, so that a machine with fewer GPUs
+    than processes (or any GPU) still takes mmsona's CPU set-up instead of
+    MMEngine's one GPU per process. With ``on_one_gpu_machine`` the
+    processes also see a simulated CUDA device (``ONE_GPU_MACHINE``), so the
+    set-up is checked where CUDA exists even on a machine without a GPU.
+
+    Args:
+        base (dict, optional): Environment to extend. Defaults to
+            ``os.environ``.
+        on_one_gpu_machine (bool): Simulate one CUDA device. Defaults to
+            True.
+
+    Returns:
+        dict: The environment.
+    """
+    env = dict(os.environ if base is None else base)
+    env['CUDA_VISIBLE_DEVICES'] = ''
+    if on_one_gpu_machine:
+        paths = [ONE_GPU_MACHINE] + [
+            p for p in env.get('PYTHONPATH', '').split(os.pathsep) if p
+        ]
+        env['PYTHONPATH'] = os.pathsep.join(paths)
+    return env

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Distributed testing with torchrun: dist_test.sh CONFIG CHECKPOINT GPUS [ARGS...]
-# Honours NNODES, NODE_RANK, MASTER_ADDR and PORT. Without CUDA it starts
-# GPUS CPU processes (gloo).
+# Honours NNODES, NODE_RANK, MASTER_ADDR and PORT (MASTER_ADDR is required
+# when NNODES > 1). Without CUDA it starts GPUS CPU processes (gloo).
 set -euo pipefail
 
 if [ $# -lt 3 ]; then
@@ -14,6 +14,13 @@ GPUS=$3
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
+if [ "$NNODES" -gt 1 ] && [ -z "${MASTER_ADDR:-}" ]; then
+    # Without it every node would wait for a master on its own 127.0.0.1.
+    echo "$0: NNODES=$NNODES needs MASTER_ADDR, the address of the node" \
+        "with NODE_RANK=0 that the other nodes can reach (and the same" \
+        "PORT on every node), e.g. MASTER_ADDR=10.0.0.1 NODE_RANK=1 $0 ..." >&2
+    exit 2
+fi
 MASTER_ADDR=${MASTER_ADDR:-"127.0.0.1"}
 PYTHON=${PYTHON:-python}
 DIR=$(cd "$(dirname "$0")" && pwd)

@@ -13,7 +13,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
 from mmsona.utils import (UntrustedCheckpointError, register_all_modules,
-                          setup_cpu_distributed, trusted_checkpoints)
+                          setup_cpu_distributed, setup_deterministic_env,
+                          trusted_checkpoints)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -117,6 +118,7 @@ def main(argv=None) -> None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
+    setup_deterministic_env(cfg)
     runner = Runner.from_cfg(cfg)
     trusted = [args.checkpoint] if args.trust_checkpoint else []
     try:

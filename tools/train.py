@@ -14,7 +14,8 @@ from mmengine.config import Config, DictAction
 from mmengine.runner import Runner, find_latest_checkpoint
 
 from mmsona.utils import (UntrustedCheckpointError, register_all_modules,
-                          setup_cpu_distributed, trusted_checkpoints)
+                          setup_cpu_distributed, setup_deterministic_env,
+                          trusted_checkpoints)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -149,6 +150,7 @@ def main(argv=None) -> None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
     setup_cpu_distributed(cfg)
+    setup_deterministic_env(cfg)
     runner = Runner.from_cfg(cfg)
     try:
         with trusted_checkpoints(trusted_files(cfg, args)):

@@ -27,7 +27,8 @@ class CUHK03(MarketStyleDataset):
     - the raw release: ``<data_root>/[cuhk03_release/]cuhk-03.mat`` with
       ``cuhk03_new_protocol_config_<subset>.mat`` next to it or in
       ``data_root``. Its images are extracted once (rank 0 only, with a
-      progress bar) into ``cache_dir`` together with a split JSON.
+      progress bar; on several nodes also on every node that cannot see
+      rank 0's files) into ``cache_dir`` together with a split JSON.
 
     Published sizes: labeled 767 ids / 7,368 images (train), 700 / 1,400
     (query), 700 / 5,328 (gallery); detected 7,365 / 1,400 / 5,332 images.
@@ -79,8 +80,14 @@ class CUHK03(MarketStyleDataset):
             mat, config = self._find_raw(data_root)
             self._split_json = split_json_path(self.cache_dir, subset)
             if not osp.isfile(self._split_json):
-                prepare_on_main_process(extract_cuhk03, mat, config, subset,
-                                        self.cache_dir)
+                json_path = self._split_json
+                prepare_on_main_process(
+                    extract_cuhk03,
+                    mat,
+                    config,
+                    subset,
+                    self.cache_dir,
+                    is_prepared=lambda: osp.isfile(json_path))
         super().__init__(data_root=data_root, split=split, **kwargs)
 
     # ------------------------------------------------------------ routes

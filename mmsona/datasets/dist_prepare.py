@@ -1,21 +1,68 @@
 """Preparing files once in a distributed run."""
-from typing import Any, Callable
+import math
+import os
+from typing import Any, Callable, Optional
 
 from mmengine.dist import barrier, get_dist_info
 
 __all__ = ['prepare_on_main_process']
 
 
-def prepare_on_main_process(func: Callable[..., Any], *args, **kwargs) -> None:
+def _num_nodes(world_size: int) -> int:
+    """Number of nodes of the job, from the launcher's environment.
+
+    ``torchrun`` sets ``GROUP_WORLD_SIZE`` (and ``LOCAL_WORLD_SIZE``),
+    Slurm ``SLURM_NNODES``, Open MPI ``OMPI_COMM_WORLD_LOCAL_SIZE``.
+    Without any of them the job is taken to run on one node.
+
+    Args:
+        world_size (int): Number of processes of the job.
+
+    Returns:
+        int: The number of nodes (the same on every rank).
+    """
+    env = os.environ
+    for key in ('GROUP_WORLD_SIZE', 'SLURM_NNODES'):
+        if env.get(key, '').isdigit():
+            return int(env[key])
+    for key in ('LOCAL_WORLD_SIZE', 'OMPI_COMM_WORLD_LOCAL_SIZE'):
+        if env.get(key, '').isdigit() and int(env[key]) > 0:
+            return math.ceil(world_size / int(env[key]))
+    return 1
+
+
+def _local_rank(rank: int) -> int:
+    """This process's rank on its node (``rank`` if the launcher says
+    nothing)."""
+    for key in ('LOCAL_RANK', 'SLURM_LOCALID', 'OMPI_COMM_WORLD_LOCAL_RANK'):
+        if os.environ.get(key, '').isdigit():
+            return int(os.environ[key])
+    return rank
+
+
+def prepare_on_main_process(func: Callable[..., Any],
+                            *args,
+                            is_prepared: Optional[Callable[[], bool]] = None,
+                            **kwargs) -> None:
     """Run ``func`` on rank 0 only; other ranks wait at a barrier.
 
     Without a process group (a single process) ``func`` simply runs. If it
     raises on rank 0, rank 0 re-raises after the barrier, so the other
     ranks are not left waiting forever.
 
+    On several nodes, what rank 0 wrote may not be visible to the others
+    (no shared file system). Given ``is_prepared``, the first process of
+    every other node then checks, after rank 0 is done, whether the result
+    is there and runs ``func`` itself if not, while the rest of its node
+    waits at a second barrier. Nodes that share the folder with rank 0 see
+    its result and do nothing, so nothing is written twice.
+
     Args:
         func (Callable): The preparation (generation, extraction, ...).
         *args: Its positional arguments.
+        is_prepared (Callable[[], bool], optional): Whether this process
+            can see a complete result of ``func``. Without it, only rank 0
+            prepares, on any number of nodes. Defaults to None.
         **kwargs: Its keyword arguments.
     """
     rank, world_size = get_dist_info()
@@ -29,5 +76,13 @@ def prepare_on_main_process(func: Callable[..., Any], *args, **kwargs) -> None:
         except Exception as e:  # re-raised after the barrier
             error = e
     barrier()
+    if is_prepared is not None and _num_nodes(world_size) > 1:
+        if rank != 0 and _local_rank(rank) == 0:
+            try:
+                if not is_prepared():
+                    func(*args, **kwargs)
+            except Exception as e:  # re-raised after the barrier
+                error = e
+        barrier()
     if error is not None:
         raise error

@@ -19,8 +19,9 @@ class SyntheticReID(Market1501):
     ``size``, ``seed`` and ``difficulty`` (its marker JSON is missing,
     incomplete or describes other parameters), it is generated there first
     (on rank 0 only in a distributed run; the other ranks wait at a
-    barrier). It is then read exactly like Market1501, so the real loader
-    path is exercised.
+    barrier; on several nodes, also by the first process of every node
+    that cannot see rank 0's files). It is then read exactly like
+    Market1501, so the real loader path is exercised.
 
     Args:
         data_root (str): Benchmark folder. Defaults to
@@ -79,5 +80,7 @@ class SyntheticReID(Market1501):
                 size=size,
                 seed=seed,
                 difficulty=difficulty,
-                num_workers=num_workers)
+                num_workers=num_workers,
+                is_prepared=lambda: is_synthetic_complete(
+                    data_root, size, seed, difficulty))
         super().__init__(data_root=data_root, split=split, **kwargs)

@@ -5,6 +5,7 @@ from .checkpoint_compat import (TRUST_ENV, TrustedCheckpointWarning,
                                 load_local_checkpoint, non_plain_entries,
                                 patch_checkpoint_loading, restore_message_hub,
                                 to_plain_data, trusted_checkpoints)
+from .determinism import setup_deterministic_env
 from .dist_compat import setup_cpu_distributed
 from .setup_env import register_all_modules
 
@@ -12,6 +13,6 @@ __all__ = [
     'TRUST_ENV', 'TrustedCheckpointWarning', 'UntrustedCheckpointError',
     'is_plain_data', 'load_checkpoint_to_model', 'load_local_checkpoint',
     'non_plain_entries', 'patch_checkpoint_loading', 'register_all_modules',
-    'restore_message_hub', 'setup_cpu_distributed', 'to_plain_data',
-    'trusted_checkpoints'
+    'restore_message_hub', 'setup_cpu_distributed', 'setup_deterministic_env',
+    'to_plain_data', 'trusted_checkpoints'
 ]

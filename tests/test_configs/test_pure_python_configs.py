@@ -9,7 +9,7 @@ import os.path as osp
 
 import pytest
 from mmengine.config import Config
-from mmengine.registry import DefaultScope
+from mmengine.registry import FUNCTIONS, DefaultScope
 
 from mmsona import registry
 from mmsona.registry import MODELS
@@ -25,6 +25,7 @@ REGISTRY_BY_KEY = {
     'init_cfg': None,
     'pipeline': registry.TRANSFORMS,
     'sampler': registry.DATA_SAMPLERS,
+    'collate_fn': FUNCTIONS,
     'dataset': registry.DATASETS,
     'dataset_type': registry.DATASETS,
     'synthetic': registry.DATASETS,

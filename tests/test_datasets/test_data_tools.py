@@ -67,8 +67,40 @@ def test_benchmark_dataloader_reports_images_per_second(
     assert tool.main([cfg, '--workers', '0', '--batches', '3']) == 0
     out = capsys.readouterr().out
     assert 'num_workers=0 batch_size=4' in out and 'images/s' in out
+    assert 'ms CPU per batch' in out
     with pytest.raises(SystemExit):
         tool.parse_args([cfg, '--workers', '-1'])
+    with pytest.raises(SystemExit):
+        tool.parse_args([cfg, '--repeats', '0'])
+
+
+def test_benchmark_dataloader_compares_collates_interleaved(
+        tmp_path, market_root, capsys):
+    tool = _tool('tools/analysis_tools/benchmark_dataloader.py')
+    pipeline = [
+        dict(type='LoadReIDImage'),
+        dict(type='Resize', scale=(64, 128)),
+        dict(type='PackReIDInputs')
+    ]
+    cfg = _config(tmp_path, market_root, pipeline)
+    assert tool.main([
+        cfg, '--workers', '0', '--batches', '2', '--repeats', '2', '--collate',
+        'pseudo_collate', 'default_collate', '--with-model', '--model-iters',
+        '1', '--cfg-options', 'model.type=ReIDNet',
+        'model.backbone.type=SONAResNet', 'model.backbone.depth=18',
+        'model.backbone.stem_channels=8', 'model.backbone.base_channels=8',
+        'model.head.type=DualBranchHead', 'model.head.in_channels=64',
+        'model.head.num_classes=3', 'model.head.global_dim=8',
+        'model.head.local_dim=8'
+    ]) == 0
+    out = capsys.readouterr().out
+    lines = [line for line in out.splitlines() if line.startswith('  loader')]
+    # Interleaved: A B A B, each with the main process's CPU time.
+    assert [line.split()[3]
+            for line in lines] == ['pseudo_collate:', 'default_collate:'] * 2
+    assert all('ms CPU per batch' in line for line in lines)
+    assert 'num_workers=0 default_collate:' in out  # the medians
+    assert 'training step on cpu:' in out
 
 
 def test_make_synthetic_reid_cli(tmp_path, capsys):

@@ -69,3 +69,68 @@ def test_custom_preset_from_a_config_dict(tmp_path):
     assert SyntheticReID(root, size=bigger).metainfo['num_classes'] == 6
     with pytest.raises(ValueError, match='Invalid synthetic preset'):
         SyntheticReID(root, size=dict(num_train_ids=3))
+
+
+def _multi_node(monkeypatch, rank, local_rank, nodes=2, per_node=2):
+    """Pretend to be ``rank`` of a torchrun job on ``nodes`` nodes."""
+    monkeypatch.setattr(dist_prepare, 'get_dist_info', lambda:
+                        (rank, nodes * per_node))
+    monkeypatch.setenv('GROUP_WORLD_SIZE', str(nodes))
+    monkeypatch.setenv('LOCAL_WORLD_SIZE', str(per_node))
+    monkeypatch.setenv('LOCAL_RANK', str(local_rank))
+
+
+def test_prepare_on_other_nodes_only_where_rank0s_files_are_missing(
+        monkeypatch):
+    calls, barriers, visible = [], [], []
+    monkeypatch.setattr(dist_prepare, 'barrier', lambda: barriers.append(1))
+
+    def prepare():
+        dist_prepare.prepare_on_main_process(
+            calls.append, 'x', is_prepared=lambda: bool(visible))
+
+    # The first process of node 1, no shared file system: it prepares.
+    _multi_node(monkeypatch, rank=2, local_rank=0)
+    prepare()
+    assert calls == ['x'] and barriers == [1, 1]
+    # With a shared file system it sees rank 0's files: nothing twice.
+    visible.append(True)
+    prepare()
+    assert calls == ['x'] and barriers == [1, 1, 1, 1]
+    # The other process of node 1 waits for it; rank 0 prepares once.
+    visible.clear()
+    _multi_node(monkeypatch, rank=3, local_rank=1)
+    prepare()
+    _multi_node(monkeypatch, rank=0, local_rank=0)
+    prepare()
+    assert calls == ['x', 'x'] and barriers == [1] * 8
+    # One node: as before, one barrier and rank 0 alone.
+    _multi_node(monkeypatch, rank=1, local_rank=1, nodes=1, per_node=2)
+    prepare()
+    assert calls == ['x', 'x'] and barriers == [1] * 9
+
+
+def test_two_nodes_without_a_shared_file_system_each_get_the_benchmark(
+        tmp_path):
+    import socket
+
+    import torch
+    here = osp.dirname(osp.abspath(__file__))
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    import sys
+    sys.path.insert(0, here)
+    try:
+        import _multi_node_worker as worker
+        torch.multiprocessing.spawn(
+            worker.run,
+            args=(2, port, str(tmp_path), False),
+            nprocs=2,
+            join=True)
+    finally:
+        sys.path.remove(here)
+    for rank in range(2):
+        assert (tmp_path / f'node{rank}' / 'train_size.txt').read_text() \
+            == '79'
+        assert (tmp_path / f'node{rank}' / 'syn' / MARKER_FILE).is_file()

@@ -132,6 +132,9 @@ def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
 
     def collect_on_rank1(results, size, device='cpu'):
         gathered.append(len(results))
+        # Through the process group (MMEngine's 'gpu' mode, gloo on CPUs
+        # too), not a temporary folder that other nodes cannot see.
+        assert device == 'gpu'
         return None  # what MMEngine returns on ranks != 0
 
     monkeypatch.setattr(hook_module, 'get_rank', lambda: 1)

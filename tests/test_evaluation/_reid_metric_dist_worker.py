@@ -1,5 +1,6 @@
 """A rank of the two-process ReIDMetric test (spawned, gloo on CPU)."""
 import datetime
+import os
 import os.path as osp
 
 import torch
@@ -9,6 +10,10 @@ import torch.distributed as dist
 def run(rank: int, world_size: int, port: int, cases: dict,
         out_dir: str) -> None:
     """Feed this rank's DefaultSampler share to ReIDMetric and evaluate.
+
+    Every rank works in a folder of its own (``<out_dir>/node<rank>``), as
+    on nodes that share no file system: only absolute paths in the metric
+    arguments (a ``collect_dir``) are common to the ranks.
 
     Args:
         rank (int): This process's rank.
@@ -22,14 +27,16 @@ def run(rank: int, world_size: int, port: int, cases: dict,
         init_method=f'tcp://127.0.0.1:{port}',
         rank=rank,
         world_size=world_size,
-        timeout=datetime.timedelta(seconds=120))
+        timeout=datetime.timedelta(seconds=30))
     from mmengine.dataset import DefaultSampler
 
     from mmsona.evaluation import ReIDMetric
+    node_dir = osp.join(out_dir, f'node{rank}')
+    os.makedirs(node_dir, exist_ok=True)
+    os.chdir(node_dir)
     results = {}
     for name, (kwargs, samples) in cases.items():
-        metric = ReIDMetric(
-            collect_dir=osp.join(out_dir, f'collect_{name}'), **kwargs)
+        metric = ReIDMetric(**kwargs)
         indices = list(DefaultSampler(samples, shuffle=False))
         for start in range(0, len(indices), 3):
             metric.process(None,

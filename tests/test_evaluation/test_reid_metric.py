@@ -212,9 +212,16 @@ def test_two_processes_give_single_process_metrics(tmp_path):
     cases = dict(
         # 23 samples: the sampler pads rank 1 with sample 0, a valid query
         # that would change the metrics if it were not dropped again.
+        # Gathered through the process group: the ranks work in folders of
+        # their own, as nodes without a shared file system.
         odd=(dict(), samples),
-        even=(dict(metric='cosine', rerank=True, rerank_k1=5,
-                   rerank_k2=2), samples[:22]))
+        # Gathered through a folder that both ranks see.
+        even=(dict(
+            metric='cosine',
+            rerank=True,
+            rerank_k1=5,
+            rerank_k2=2,
+            collect_dir=str(tmp_path / 'shared')), samples[:22]))
     single = {
         name: run_metric(ReIDMetric(**kwargs), part)
         for name, (kwargs, part) in cases.items()
@@ -233,3 +240,18 @@ def test_two_processes_give_single_process_metrics(tmp_path):
     for rank in range(2):
         got = torch.load(tmp_path / f'rank{rank}.pth')
         assert got == single
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_half_precision_features_give_the_float32_metrics(dtype):
+    """Features of ``val_cfg=dict(fp16=True)``: squared norms near 1.7e5
+    overflow float16 if they are ranked as they come."""
+    samples = make_samples(num_query=8, num_gallery=15, dim=64, seed=5)
+    half = [
+        dict(s, pred_feature=(s['pred_feature'] * 40).to(dtype))
+        for s in samples
+    ]
+    (q, g), ids = split(half)
+    want = expected(evaluate_features(q.float(), g.float(), *ids))
+    assert want['reid/R1'] > 50
+    assert_metrics(run_metric(ReIDMetric(), half), want)

@@ -63,3 +63,55 @@ def test_local_dim_zero_is_a_global_pooling_baseline():
 def test_bad_widths(kwargs):
     with pytest.raises(ValueError, match='local branch'):
         build_head(**kwargs)
+
+
+@pytest.mark.parametrize('bnneck', [False, True])
+def test_without_cls_loss_no_parameter_waits_for_a_gradient(bnneck):
+    torch.manual_seed(0)
+    head = build_head(cls_loss=None, bnneck=bnneck)
+    x = torch.randn(8, 16, 6, 3)
+    losses = head.loss(x, samples())
+    assert set(losses) == {'loss_global_triplet', 'loss_local_triplet'}
+    sum(losses.values()).backward()
+    trainable = {n for n, p in head.named_parameters() if p.requires_grad}
+    with_grad = {n for n, p in head.named_parameters() if p.grad is not None}
+    # What DDP (find_unused_parameters=False) waits for gets a gradient.
+    assert trainable == with_grad
+    assert not any('_cls.' in n or '_neck.' in n for n in trainable)
+    if bnneck:
+        # The test feature is taken after the BNNeck: its statistics still
+        # follow the training features.
+        assert head.global_neck.num_batches_tracked == 1
+    # The classifiers are still built and saved (seeded runs, checkpoints).
+    assert 'global_cls.weight' in head.state_dict()
+
+
+def test_two_process_ddp_trains_without_cls_loss(tmp_path):
+    import os.path as osp
+    import socket
+    import sys
+    here = osp.dirname(osp.abspath(__file__))
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        port = sock.getsockname()[1]
+    cases = dict(
+        no_cls=dict(cls_loss=None),
+        no_cls_bnneck=dict(cls_loss=None, bnneck=True))
+    sys.path.insert(0, here)
+    try:
+        import _ddp_worker as worker
+        torch.multiprocessing.spawn(
+            worker.run,
+            args=(2, port, cases, 3, str(tmp_path)),
+            nprocs=2,
+            join=True)
+    finally:
+        sys.path.remove(here)
+    ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
+    for name in cases:
+        for result in ranks:
+            assert result[name]['error'] is None, result[name]['error']
+            assert result[name]['done'] == 3
+        # DDP kept the replicas' parameters equal.
+        for key, value in ranks[0][name]['params'].items():
+            assert torch.equal(value, ranks[1][name]['params'][key]), key

@@ -88,3 +88,28 @@ def test_bad_mode_and_missing_labels():
         model(torch.rand(1, 3, 64, 32), mode='features')
     with pytest.raises(ValueError, match='data_samples'):
         model(torch.rand(2, 3, 64, 32), mode='loss')
+
+
+def test_training_step_waits_for_no_device_value():
+    """Preprocessing, forward, losses and backward read no tensor value on
+    the host (on a GPU each read stalls the queue). DropBlock+ is left out:
+    it draws its block on the host generator, which involves no device."""
+    from sync_helpers import host_syncs
+    model = tiny_model(
+        head=dict(
+            type='DualBranchHead',
+            in_channels=512,
+            num_classes=4,
+            global_dim=32,
+            local_dim=64,
+            dropblock=None))
+    assert type(model.data_preprocessor).__name__ == 'ReIDDataPreprocessor'
+    assert type(model.head.cls_loss).__name__ == 'LabelSmoothLoss'
+    data = batch()
+
+    def step():
+        prepared = model.data_preprocessor(data, training=True)
+        losses = model(**prepared, mode='loss')
+        sum(v for k, v in losses.items() if k.startswith('loss')).backward()
+
+    assert host_syncs(step) == []

@@ -59,3 +59,44 @@ def test_single_identity_batch_gives_zero_loss():
     loss = TripletLoss()(feats, torch.zeros(4, dtype=torch.long))
     assert loss.item() == 0.0
     loss.backward()
+
+
+def large_norm_batch():
+    """P x K = 8 x 4 batch of 1024-d post-ReLU features at RMS 12: squared
+    norms about 1.4e5, above float16's largest value 65504."""
+    gen = torch.Generator().manual_seed(0)
+    labels = torch.arange(8).repeat_interleave(4)
+    feats = torch.relu(
+        torch.rand(1024, generator=gen) +
+        0.2 * torch.randn(8, 1024, generator=gen)[labels] +
+        0.5 * torch.randn(32, 1024, generator=gen))
+    return feats * (12 / feats.pow(2).mean().sqrt()), labels
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_autocast_keeps_the_distances_in_float32(dtype):
+    feats, labels = large_norm_batch()
+    loss = TripletLoss()
+    ref = loss(feats, labels)
+    assert 0.5 < ref.item() < 1.0  # far from log 2 = 0.693 (no collapse)
+    with torch.autocast('cpu', dtype=dtype):
+        got = loss(feats, labels)
+        # Features that the network produced in half precision: the
+        # float32 loss of the same values.
+        got_half = loss(feats.to(dtype), labels)
+    assert abs(got.item() - ref.item()) < 1e-3
+    assert got_half.item() == loss(feats.to(dtype).float(), labels).item()
+
+
+@pytest.mark.parametrize('margin', [None, 0.3])
+def test_no_host_device_synchronisation(margin):
+    from sync_helpers import host_syncs
+    feats = torch.randn(16, 8, requires_grad=True)
+    labels = torch.arange(4).repeat_interleave(4)
+    loss = TripletLoss(margin=margin)
+
+    def step():
+        loss(feats, labels).backward()
+        loss(feats, torch.zeros(16, dtype=torch.long)).backward()
+
+    assert host_syncs(step) == []

@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from tool_helpers import REPO, load_tool  # noqa: I100
+from tool_helpers import REPO, cpu_processes_env, load_tool  # noqa: I100
 
 ablation = load_tool('analysis_tools', 'ablation.py')
 
@@ -211,6 +211,9 @@ def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
         port = s.getsockname()[1]
+    # CPU processes even where CUDA is visible (a simulated one-GPU
+    # machine): the GPUs are hidden from the training processes.
+    env = cpu_processes_env()
     run_tool(
         FULL,
         '--seeds',
@@ -223,7 +226,9 @@ def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
         '--cfg-options',
         *grid['options'],
         'log_level=INFO',
-        PORT=str(port))
+        PORT=str(port),
+        CUDA_VISIBLE_DEVICES=env['CUDA_VISIBLE_DEVICES'],
+        PYTHONPATH=env['PYTHONPATH'])
     with open(tmp_path / 'sona_r18_synthetic-hard' / 'seed0' /
               'train.log') as f:
         log = f.read()

@@ -1,10 +1,18 @@
-"""tools/dist_train.sh starts two CPU processes that train and evaluate."""
+"""tools/dist_train.sh starts two CPU processes that train and evaluate.
+
+The processes run on a simulated one-GPU machine (``ONE_GPU_MACHINE``):
+with CUDA visible, MMEngine would give each process a GPU of its own
+(``torch.cuda.set_device(1)`` fails with one GPU), so the test hides the
+devices and the processes must take mmsona's CPU set-up.
+"""
 import os
 import os.path as osp
 import re
 import socket
 import subprocess
 import sys
+
+from tool_helpers import cpu_processes_env  # noqa: I100
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -35,7 +43,8 @@ def test_two_process_cpu_training(tmp_path):
             f'{loader}.dataset.data_root={data_root}',
             f'{loader}.dataset.size=tiny'
         ]
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(free_port()))
+    env = cpu_processes_env(
+        dict(os.environ, PYTHON=sys.executable, PORT=str(free_port())))
     out = subprocess.run(
         [
             'bash',
@@ -57,3 +66,39 @@ def test_two_process_cpu_training(tmp_path):
         log[-3000:]
     # Rank 0 alone wrote the checkpoint.
     assert (work_dir / 'epoch_1.pth').is_file()
+
+
+def run_launcher(args, env, timeout=60):
+    """Run a launcher script in its own session; kill the session if it
+    outlives ``timeout`` (torchrun waiting for nodes that never come)."""
+    import signal
+    proc = subprocess.Popen(
+        ['bash'] + args,
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.communicate()
+        raise AssertionError(f'{args[0]} still waiting after {timeout} s')
+    return proc.returncode, out + err
+
+
+def test_several_nodes_need_a_master_address():
+    env = {
+        k: v
+        for k, v in os.environ.items() if k not in ('MASTER_ADDR', 'NNODES')
+    }
+    env.update(PYTHON=sys.executable, PORT=str(free_port()), NNODES='2')
+    config = osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py')
+    for script, args in (('dist_train.sh', [config, '2']),
+                         ('dist_test.sh', [config, 'model.pth', '2'])):
+        code, log = run_launcher(
+            [osp.join(REPO, 'tools', script)] + args, env, timeout=30)
+        assert code == 2, log
+        assert 'NNODES=2 needs MASTER_ADDR' in log, log

@@ -9,7 +9,18 @@ too, so the two numbers are taken side by side on the same machine::
 
 The loader keeps up when its images/s exceed the model's. Measure on an
 otherwise idle machine: during training the loader workers and the model
-share the CPU.
+share the CPU. The model is timed on ``--device`` (CUDA when available),
+optionally under autocast (``--amp``).
+
+Every loader line also gives the CPU time the main process spends per
+batch (with workers: receiving the collated batch from them; with
+``--workers 0``: everything). ``--collate`` compares collate functions,
+``--repeats`` interleaves the settings so that a busy machine slows them
+alike::
+
+    python tools/analysis_tools/benchmark_dataloader.py \
+        configs/sona/sona_r50_market.py --workers 1 --repeats 3 \
+        --collate pseudo_collate default_collate
 """
 import argparse
 import copy
@@ -52,10 +63,32 @@ def parse_args(argv=None) -> argparse.Namespace:
         default=None,
         help='override the batch size (default: the config\'s)')
     parser.add_argument(
+        '--collate',
+        nargs='+',
+        default=None,
+        help='collate functions to measure, e.g. pseudo_collate '
+        'default_collate (default: the config\'s)')
+    parser.add_argument(
+        '--repeats',
+        type=int,
+        default=1,
+        help='measure every setting this many times, interleaved '
+        '(default: %(default)s)')
+    parser.add_argument(
         '--with-model',
         action='store_true',
         help='also time the model\'s training step (forward + backward + '
         'SGD step) on the same kind of batches')
+    parser.add_argument(
+        '--device',
+        default=None,
+        help='device of the model with --with-model (default: cuda if '
+        'available, else cpu)')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='time the model under autocast (float16 on CUDA, bfloat16 on '
+        'the CPU)')
     parser.add_argument(
         '--model-iters',
         type=int,
@@ -68,20 +101,25 @@ def parse_args(argv=None) -> argparse.Namespace:
         action=DictAction,
         help='override config settings, xxx=yyy format, as in tools/train.py')
     args = parser.parse_args(argv)
-    if args.batches < 1 or args.model_iters < 1:
-        parser.error('--batches and --model-iters must be >= 1')
+    if args.batches < 1 or args.model_iters < 1 or args.repeats < 1:
+        parser.error('--batches, --model-iters and --repeats must be >= 1')
     if args.workers is not None and min(args.workers) < 0:
         parser.error('--workers values must be >= 0')
     return args
 
 
-def _loader_cfg(config: Config, key: str, workers: Optional[int],
-                batch_size: Optional[int]) -> Dict:
+def _loader_cfg(config: Config,
+                key: str,
+                workers: Optional[int],
+                batch_size: Optional[int],
+                collate: Optional[str] = None) -> Dict:
     cfg = copy.deepcopy(config[key])
     if workers is not None:
         cfg['num_workers'] = workers
     if batch_size is not None:
         cfg['batch_size'] = batch_size
+    if collate is not None:
+        cfg['collate_fn'] = dict(type=collate)
     if cfg.get('num_workers', 0) == 0:
         cfg['persistent_workers'] = False
     return cfg
@@ -101,8 +139,10 @@ def time_loader(loader_cfg: Dict, num_batches: int) -> Dict:
         num_batches (int): Batches timed after one warm-up batch.
 
     Returns:
-        dict: ``images_per_s``, ``batches`` and ``first_batch_s`` (worker
-        start-up and the first batch).
+        dict: ``images_per_s``, ``batches``, ``first_batch_s`` (worker
+        start-up and the first batch) and ``main_cpu_ms`` (CPU time of
+        this process per timed batch, its threads included, its workers
+        not).
     """
     loader = Runner.build_dataloader(loader_cfg, seed=0)
     start = time.perf_counter()
@@ -111,6 +151,7 @@ def time_loader(loader_cfg: Dict, num_batches: int) -> Dict:
     first = time.perf_counter() - start
     images, batches = 0, 0
     start = time.perf_counter()
+    cpu_start = time.process_time()
     while batches < num_batches:
         try:
             batch = next(iterator)
@@ -120,40 +161,60 @@ def time_loader(loader_cfg: Dict, num_batches: int) -> Dict:
         images += _batch_size(batch)
         batches += 1
     elapsed = time.perf_counter() - start
+    cpu = time.process_time() - cpu_start
     del iterator
     return dict(
-        images_per_s=images / elapsed, batches=batches, first_batch_s=first)
+        images_per_s=images / elapsed,
+        batches=batches,
+        first_batch_s=first,
+        main_cpu_ms=1000.0 * cpu / batches)
 
 
-def time_model(config: Config, loader_cfg: Dict, iters: int) -> float:
+def time_model(config: Config,
+               loader_cfg: Dict,
+               iters: int,
+               device: str = 'cpu',
+               amp: bool = False) -> float:
     """Time training steps of the config's model on one real batch.
 
     Args:
         config (Config): The config (``model`` is built from it).
         loader_cfg (dict): Dataloader config giving the batch.
         iters (int): Steps timed after one warm-up step.
+        device (str): Device of the model. Defaults to ``'cpu'``.
+        amp (bool): Run forward and loss under autocast (float16 on CUDA,
+            bfloat16 on the CPU). Defaults to False.
 
     Returns:
         float: Training images per second.
     """
     loader_cfg = dict(loader_cfg, num_workers=0, persistent_workers=False)
     batch = next(iter(Runner.build_dataloader(loader_cfg, seed=0)))
-    model = MODELS.build(config.model)
+    device = torch.device(device)
+    model = MODELS.build(config.model).to(device)
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-4)
+    dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
 
     def step():
-        data = model.data_preprocessor(batch, True)
-        losses = model(**data, mode='loss')
-        loss, _ = model.parse_losses(losses)
+        with torch.autocast(device.type, dtype=dtype, enabled=amp):
+            data = model.data_preprocessor(batch, True)
+            losses = model(**data, mode='loss')
+            loss, _ = model.parse_losses(losses)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
 
+    def wait():
+        if device.type == 'cuda':
+            torch.cuda.synchronize(device)
+
     step()
+    wait()
     start = time.perf_counter()
     for _ in range(iters):
         step()
+    wait()
     elapsed = time.perf_counter() - start
     return iters * _batch_size(batch) / elapsed
 
@@ -169,22 +230,42 @@ def main(argv=None) -> int:
             f'error: {args.config} has no {args.dataloader}', file=sys.stderr)
         return 2
     workers: List[Optional[int]] = args.workers or [None]
+    collates: List[Optional[str]] = args.collate or [None]
     print(f'{args.config}: {args.dataloader}, '
           f'torch threads {torch.get_num_threads()}')
     best = 0.0
-    for w in workers:
-        cfg = _loader_cfg(config, args.dataloader, w, args.batch_size)
-        result = time_loader(cfg, args.batches)
-        best = max(best, result['images_per_s'])
-        print(f'  loader  num_workers={cfg.get("num_workers", 0)} '
-              f'batch_size={cfg["batch_size"]}: '
-              f'{result["images_per_s"]:8.1f} images/s '
-              f'({result["batches"]} batches; first batch '
-              f'{result["first_batch_s"]:.2f} s)')
+    cpu_ms: Dict[tuple, List[float]] = {}
+    for _ in range(args.repeats):
+        for w in workers:
+            for collate in collates:
+                cfg = _loader_cfg(config, args.dataloader, w, args.batch_size,
+                                  collate)
+                name = cfg.get('collate_fn', {}).get('type', 'pseudo_collate')
+                name = getattr(name, '__name__', name)
+                result = time_loader(cfg, args.batches)
+                best = max(best, result['images_per_s'])
+                key = (cfg.get('num_workers', 0), name)
+                cpu_ms.setdefault(key, []).append(result['main_cpu_ms'])
+                print(f'  loader  num_workers={key[0]} '
+                      f'batch_size={cfg["batch_size"]} {name}: '
+                      f'{result["images_per_s"]:8.1f} images/s, '
+                      f'main process {result["main_cpu_ms"]:6.2f} ms CPU '
+                      f'per batch ({result["batches"]} batches; first '
+                      f'batch {result["first_batch_s"]:.2f} s)')
+    if len(cpu_ms) > 1:
+        print('  main-process CPU per batch, median of the repeats:')
+        for (w, name), values in cpu_ms.items():
+            values = sorted(values)
+            print(f'    num_workers={w} {name}: '
+                  f'{values[len(values) // 2]:6.2f} ms')
     if args.with_model:
+        device = args.device or ('cuda'
+                                 if torch.cuda.is_available() else 'cpu')
         cfg = _loader_cfg(config, args.dataloader, None, args.batch_size)
-        model_ips = time_model(config, cfg, args.model_iters)
-        print(f'  model   training step: {model_ips:8.1f} images/s')
+        model_ips = time_model(config, cfg, args.model_iters, device, args.amp)
+        amp = ', autocast' if args.amp else ''
+        print(f'  model   training step on {device}{amp}: '
+              f'{model_ips:8.1f} images/s')
         verdict = 'keeps up with' if best >= model_ips else 'is SLOWER than'
         print(f'  best loader / model = {best / model_ips:.1f}: the loader '
               f'{verdict} training.')

@@ -32,13 +32,16 @@ test_pipeline = [
 ]
 # Generated on first use if missing (tools/misc/make_synthetic_reid.py).
 synthetic = dict(type=SyntheticReID, data_root=data_root, size='demo', seed=0)
+# Trained on the CPU: nothing to pin memory for (PyTorch would warn).
 train_dataloader.update(
     batch_size=32,
     num_workers=2,
+    pin_memory=False,
     dataset=dict(synthetic, pipeline=train_pipeline))
 val_dataloader.update(
     batch_size=64,
     num_workers=2,
+    pin_memory=False,
     dataset=dict(synthetic, pipeline=test_pipeline))
 test_dataloader = val_dataloader
 

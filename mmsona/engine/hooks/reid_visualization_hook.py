@@ -131,11 +131,12 @@ class ReIDVisualizationHook(Hook):
     ``pred_feature`` of the model's data samples, with the ``pid``,
     ``camid``, ``is_query`` and ``img_path`` metainfo that
     ``PackReIDInputs`` stores); after the loop they are gathered with
-    MMEngine's ``collect_results`` and rank 0 alone ranks the gallery for a
-    seeded choice of queries and writes one picture per query to
-    ``<work_dir>/<out_dir>/`` (validation in training: in a sub-folder
-    ``epoch_<N>`` or ``iter_<N>``) and to the visualizer's backends
-    (TensorBoard when configured). Other ranks write nothing.
+    MMEngine's ``collect_results`` (through the process group, so no
+    folder shared by the nodes is needed) and rank 0 alone ranks the
+    gallery for a seeded choice of queries and writes one picture per
+    query to ``<work_dir>/<out_dir>/`` (validation in training: in a
+    sub-folder ``epoch_<N>`` or ``iter_<N>``) and to the visualizer's
+    backends (TensorBoard when configured). Other ranks write nothing.
 
     Args:
         enable (bool): Draw anything at all. Defaults to False (so the
@@ -313,7 +314,9 @@ class ReIDVisualizationHook(Hook):
     def _draw(self, runner, mode: str) -> None:
         """Gather the results on rank 0 and write the pictures there."""
         dataset = self._dataset(runner, mode)
-        results = collect_results(self._results, len(dataset), 'cpu')
+        # 'gpu' is MMEngine's name for gathering through the process group
+        # (gloo between CPU processes too): no folder shared by the nodes.
+        results = collect_results(self._results, len(dataset), 'gpu')
         self._results = []
         if get_rank() != 0 or not results:
             return

@@ -32,7 +32,8 @@ class ReIDMetric(BaseMetric):
     Every predicted data sample must carry ``pred_feature`` (a 1-D tensor),
     ``pid``, ``camid``, ``is_query`` and, optionally, ``img_path``. Features
     are kept on the CPU between ``process`` and ``compute_metrics`` and are
-    gathered from all ranks by MMEngine's ``collect_results``.
+    gathered from all ranks by MMEngine's ``collect_results``, through the
+    process group (no shared folder needed, also across nodes).
 
     Ranking uses :func:`mmsona.evaluation.functional.evaluate_features`
     (Market protocol, ties broken by gallery index, bounded memory).
@@ -67,10 +68,16 @@ class ReIDMetric(BaseMetric):
             ``query_camids``/``gallery_camids`` (int64 tensors) and
             ``query_paths``/``gallery_paths`` (lists of str). Read it back
             with ``torch.load(path)``.
-        collect_device (str): Device for gathering results across ranks.
-            Defaults to ``'cpu'``.
-        collect_dir (str, optional): Shared folder used by
-            ``collect_device='cpu'``.
+        collect_device (str, optional): How results are gathered across
+            ranks, in MMEngine's terms: ``'gpu'`` sends them through the
+            process group itself (NCCL between GPUs, gloo between CPU
+            processes), which works across nodes without a shared file
+            system; ``'cpu'`` writes every rank's part to a folder that
+            rank 0 reads, which must then be visible from every node.
+            Defaults to ``'cpu'`` when ``collect_dir`` is given, else
+            ``'gpu'``.
+        collect_dir (str, optional): Folder for ``collect_device='cpu'``
+            (on a file system shared by all nodes).
         prefix (str, optional): Metric name prefix. Defaults to ``'reid'``.
     """
 
@@ -93,9 +100,11 @@ class ReIDMetric(BaseMetric):
                  chunk_size: Optional[int] = None,
                  device: Optional[str] = None,
                  dump_features: Optional[str] = None,
-                 collect_device: str = 'cpu',
+                 collect_device: Optional[str] = None,
                  collect_dir: Optional[str] = None,
                  prefix: Optional[str] = None) -> None:
+        if collect_device is None:
+            collect_device = 'gpu' if collect_dir is None else 'cpu'
         super().__init__(
             collect_device=collect_device,
             prefix=prefix,
@@ -127,7 +136,8 @@ class ReIDMetric(BaseMetric):
         self._feature_device: Optional[torch.device] = None
 
     def process(self, data_batch: Any, data_samples: Sequence[dict]) -> None:
-        """Keep each sample's feature (on the CPU) and ids.
+        """Keep each sample's feature (on the CPU, float16 and bfloat16
+        ones as float32) and ids.
 
         Args:
             data_batch (Any): The batch (unused).
@@ -149,9 +159,14 @@ class ReIDMetric(BaseMetric):
                 feature = torch.as_tensor(feature)
             if self._feature_device is None:
                 self._feature_device = feature.device
+            feature = feature.detach().reshape(-1).cpu()
+            if feature.dtype in (torch.float16, torch.bfloat16):
+                # Half-precision features (val_cfg=dict(fp16=True)) would
+                # be ranked in half precision: squared norms overflow.
+                feature = feature.float()
             self.results.append(
                 dict(
-                    feature=feature.detach().reshape(-1).cpu(),
+                    feature=feature,
                     pid=int(_scalar(sample['pid'])),
                     camid=int(_scalar(sample['camid'])),
                     is_query=bool(_scalar(sample['is_query'])),

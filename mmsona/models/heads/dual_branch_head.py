@@ -41,7 +41,9 @@ class DualBranchHead(BaseModule):
         triplet_loss (dict, optional): Metric loss on both features; None
             disables it. Defaults to the soft-margin ``TripletLoss``.
         cls_loss (dict, optional): Classification loss on both classifiers;
-            None disables it. Defaults to ``LabelSmoothLoss`` (0.1).
+            None disables it, and the classifiers (and BNNecks' affine
+            parameters) are then frozen, so DDP sees no unused parameter.
+            Defaults to ``LabelSmoothLoss`` (0.1).
         bnneck (bool): Put a BN1d between each feature and its classifier
             (BNNeck); the test feature is then taken after the BN.
             Defaults to False.
@@ -97,6 +99,17 @@ class DualBranchHead(BaseModule):
         self.triplet_loss = build_model_in_scope(
             triplet_loss) if triplet_loss else None
         self.cls_loss = build_model_in_scope(cls_loss) if cls_loss else None
+        if self.cls_loss is None:
+            # Nothing would train the classifiers (nor a BNNeck's affine
+            # parameters, which only feed them): parameters that never get
+            # a gradient stop DDP (find_unused_parameters=False) at the
+            # second iteration. They are kept, so checkpoints and seeded
+            # initialisation stay as with a classification loss.
+            for name in self.branches:
+                for module in (getattr(self, f'{name}_cls'),
+                               getattr(self, f'{name}_neck')):
+                    if module is not None:
+                        module.requires_grad_(False)
 
     @property
     def with_local(self) -> bool:
@@ -178,7 +191,8 @@ class DualBranchHead(BaseModule):
         Returns:
             dict: ``loss_{global,local}_{triplet,cls}`` and the top-1
             training accuracy of each classifier (``local`` only with the
-            local branch).
+            local branch; the classifiers, frozen without ``cls_loss``,
+            then give neither loss nor accuracy).
         """
         branch_feats = self.branch_features(feats)
         device = branch_feats['global'].device
@@ -188,9 +202,14 @@ class DualBranchHead(BaseModule):
             if self.triplet_loss is not None:
                 losses[f'loss_{name}_triplet'] = self.triplet_loss(
                     feat, labels)
+            if self.cls_loss is None:
+                # The BNNeck's running statistics still follow the
+                # training features (the test feature is taken after it).
+                with torch.no_grad():
+                    self._necked(name, feat)
+                continue
             logits = getattr(self, f'{name}_cls')(self._necked(name, feat))
-            if self.cls_loss is not None:
-                losses[f'loss_{name}_cls'] = self.cls_loss(logits, labels)
+            losses[f'loss_{name}_cls'] = self.cls_loss(logits, labels)
             with torch.no_grad():
                 acc = (logits.argmax(dim=1) == labels).float().mean()
             losses[f'acc_{name}'] = acc * 100.0

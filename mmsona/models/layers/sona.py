@@ -148,9 +148,20 @@ class SONA(BaseModule):
                 scale=1.0 / c)
             return y.squeeze(1)
         n = theta_c.shape[1]
+        # Both factors are scaled first, by powers of two near 1/c' and
+        # 1/N. Every product and partial sum is then the unscaled one times
+        # an exact power of two, so float32 results keep their bits, while
+        # float16 intermediates (autocast) stay far below 65504 instead of
+        # growing with c' * N.
+        theta_scale = 2.0**-(c.bit_length() - 1)
+        g_scale = 2.0**-(n.bit_length() - 1)
+        theta_s = theta_c * theta_scale
+        g_s = g * g_scale
         if c < n:
-            return theta_c @ (theta_c.transpose(1, 2) @ g) / (c * n)
-        return (theta_c @ theta_c.transpose(1, 2)) @ g / (c * n)
+            y = theta_s @ (theta_c.transpose(1, 2) @ g_s)
+        else:
+            y = (theta_s @ theta_c.transpose(1, 2)) @ g_s
+        return y / (c * n * theta_scale * g_scale)
 
     def forward(self, x: Tensor) -> Tensor:
         """Apply the attention block.

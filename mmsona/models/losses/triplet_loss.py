@@ -6,6 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor, nn
 
 from mmsona.registry import MODELS
+from ..utils import autocast_disabled
 
 __all__ = ['TripletLoss', 'pairwise_euclidean']
 
@@ -62,20 +63,27 @@ class TripletLoss(nn.Module):
         Returns:
             Tensor: Scalar loss.
         """
-        if self.normalize_feature:
-            feats = F.normalize(feats, dim=1)
-        if feats.dtype in (torch.float16, torch.bfloat16):
-            feats = feats.float()  # distances need the precision
-        dist = pairwise_euclidean(feats)
-        same = labels[:, None] == labels[None, :]
-        d_ap = dist.masked_fill(~same, float('-inf')).amax(dim=1)
-        d_an = dist.masked_fill(same, float('inf')).amin(dim=1)
-        has_neg = torch.isfinite(d_an)
-        if not bool(has_neg.any()):
-            return dist.sum() * 0.0
-        diff = d_ap[has_neg] - d_an[has_neg]
-        if self.margin is None:
-            loss = F.softplus(diff)
-        else:
-            loss = F.relu(diff + self.margin)
-        return self.loss_weight * loss.mean()
+        # The distances need float32: under autocast the Gram product would
+        # run in float16/bfloat16 whatever its inputs, and a squared norm
+        # above 65504 (or bfloat16's 8-bit mantissa) corrupts the mining.
+        with autocast_disabled(feats.device):
+            if feats.dtype in (torch.float16, torch.bfloat16):
+                feats = feats.float()
+            if self.normalize_feature:
+                feats = F.normalize(feats, dim=1)
+            dist = pairwise_euclidean(feats)
+            same = labels[:, None] == labels[None, :]
+            d_ap = dist.masked_fill(~same, float('-inf')).amax(dim=1)
+            d_an = dist.masked_fill(same, float('inf')).amin(dim=1)
+            diff = d_ap - d_an
+            if self.margin is None:
+                loss = F.softplus(diff)
+            else:
+                loss = F.relu(diff + self.margin)
+            # An anchor has no negative only when the whole batch is one
+            # identity, and then no anchor has one: masking (no indexing,
+            # no Python branch on a tensor) keeps the mean of the batches
+            # that have negatives and gives 0 otherwise, without a
+            # host-device synchronisation.
+            loss = loss.masked_fill(torch.isinf(d_an), 0.0)
+            return self.loss_weight * loss.mean()

@@ -24,8 +24,10 @@ class ReIDNet(BaseModel):
         head (dict): Head config with ``forward(feats) -> test feature`` and
             ``loss(feats, data_samples) -> dict``, e.g. ``DualBranchHead``.
         neck (dict, optional): Neck between trunk and head. Defaults to None.
-        data_preprocessor (dict, optional): Defaults to MMPretrain's
-            ``ClsDataPreprocessor`` with ImageNet mean/std and BGR->RGB.
+        data_preprocessor (dict, optional): Defaults to
+            ``ReIDDataPreprocessor`` (MMPretrain's ``ClsDataPreprocessor``
+            with non-blocking device copies) with ImageNet mean/std and
+            BGR->RGB.
         test_flip (bool): Average the test feature of each image and its
             horizontal mirror. Defaults to False.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
@@ -40,7 +42,7 @@ class ReIDNet(BaseModel):
                  init_cfg: Optional[dict] = None) -> None:
         if data_preprocessor is None:
             data_preprocessor = dict(
-                type='ClsDataPreprocessor',
+                type='ReIDDataPreprocessor',
                 mean=[123.675, 116.28, 103.53],
                 std=[58.395, 57.12, 57.375],
                 to_rgb=True)

@@ -1,13 +1,13 @@
 # SONA-Net (SONA2+3 + DropBlock+) on a dilated ImageNet ResNet-50.
-from mmpretrain.models import ClsDataPreprocessor, LabelSmoothLoss
-
-from mmsona.models import (DropBlockPlus, DualBranchHead, ReIDNet, SONAResNet,
+from mmsona.models import (DropBlockPlus, DualBranchHead, LabelSmoothLoss,
+                           ReIDDataPreprocessor, ReIDNet, SONAResNet,
                            TripletLoss)
 
 model = dict(
     type=ReIDNet,
+    # Normalises on the device; copies images and labels without waiting.
     data_preprocessor=dict(
-        type=ClsDataPreprocessor,
+        type=ReIDDataPreprocessor,
         mean=[123.675, 116.28, 103.53],
         std=[58.395, 57.12, 57.375],
         to_rgb=True),

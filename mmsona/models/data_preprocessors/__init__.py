@@ -1,0 +1,4 @@
+"""Data preprocessors."""
+from .reid_data_preprocessor import ReIDDataPreprocessor
+
+__all__ = ['ReIDDataPreprocessor']
