@@ -164,3 +164,12 @@ def test_part_oracle_ranks_by_relation():
             else:
                 expected = 0.0 if g.identity == q.identity else 1.0
             assert dist[i, j] == expected
+
+
+def test_probe_cameras_share_one_imaging_chain():
+    from dataclasses import replace
+    cams = plan_benchmark(get_preset('tiny'), 0, 'relational').cameras
+    assert [c.index for c in cams] == list(range(len(cams)))
+    assert all(replace(c, index=0) == cams[0] for c in cams)
+    hard = plan_benchmark(get_preset('tiny'), 0, 'hard').cameras
+    assert len({c.gain for c in hard}) == len(hard)

@@ -1,7 +1,7 @@
 """The plan of a synthetic benchmark: who is seen by which camera, and the
 Market1501 file name and folder of every image."""
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Dict, List, Optional, Tuple
 
 import numpy as np
@@ -194,6 +194,14 @@ def plan_benchmark(preset: SyntheticPreset, seed: int,
         cam = int(rng.integers(preset.num_cameras))
         entries.append((GALLERY_DIR, DISTRACTOR_PID, cam, 'distractor', -1))
 
+    cameras = make_cameras(seed, preset.num_cameras)
+    if difficulty == 'relational':
+        # One imaging chain and scene for every camera of the probe: with
+        # per-camera colour casts and scenes, a group-mate seen by the
+        # query's camera looks more like the query than the query's own
+        # identity in another camera, so a model blind to the relation would
+        # rank group-mates first instead of in random order.
+        cameras = [replace(cameras[0], index=i) for i in range(len(cameras))]
     # Name the images in a random temporal order, so frame numbers of one
     # person interleave with those of others like in a real recording.
     frames = np.zeros((preset.num_cameras, NUM_SEQUENCES + 1), np.int64)
@@ -217,5 +225,5 @@ def plan_benchmark(preset: SyntheticPreset, seed: int,
         identities=identities,
         pids=pids,
         num_train_ids=preset.num_train_ids,
-        cameras=make_cameras(seed, preset.num_cameras),
+        cameras=cameras,
         images=images)
