@@ -109,6 +109,12 @@ def test_registries_are_reachable_from_the_root_by_scope():
         depth=18,
         sona_stages=(1, ),
         sona_cfg=dict(reduction=2)),
+    dict(type='mmsona.FirstOrderNonLocal', in_channels=16),
+    dict(
+        type='mmsona.SONAResNet',
+        depth=18,
+        sona_stages=(1, ),
+        sona_cfg=dict(type='FirstOrderNonLocal', reduction=2)),
 ])
 def test_scope_prefix_from_a_direct_child_of_the_root(cfg):
     """``mmsona.X`` from a project whose registries are MMEngine's children.
@@ -125,7 +131,8 @@ def test_scope_prefix_from_a_direct_child_of_the_root(cfg):
     name = cfg['type'].split('.')[1]
     assert type(module).__name__ == type(again).__name__ == name
     if name == 'SONAResNet':
-        assert type(module.sona_layers['1']).__name__ == 'SONA'
+        block = cfg['sona_cfg'].get('type', 'SONA')
+        assert type(module.sona_layers['1']).__name__ == block
         out = module(torch.rand(2, 3, 64, 64))
         assert out[0].shape == (2, 512, 2, 2)
     if name == 'DualBranchHead':
