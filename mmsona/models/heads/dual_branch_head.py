@@ -30,6 +30,14 @@ class DualBranchHead(BaseModule):
     ``local_dim=0`` keeps the global branch alone: a plain global-pooling
     baseline.
 
+    Initial state: right after construction the classifiers' biases are
+    zero and every BN (and BNNeck) has weight 1 and bias 0; the other
+    weights keep PyTorch's defaults until :meth:`init_weights` draws the
+    documented ones (Kaiming reductions, N(0, 0.001) classifiers), since
+    drawing random weights in the constructor would shift every seeded
+    run. An ``init_cfg`` is applied after these defaults and overrides only
+    the layers it names.
+
     Args:
         in_channels (int): Channels of the trunk's feature map.
         num_classes (int): Number of training identities.
@@ -96,6 +104,8 @@ class DualBranchHead(BaseModule):
                     nn.BatchNorm1d(dim) if bnneck else None)
         for name, dim in zip(self.branches, (global_dim, local_dim)):
             setattr(self, f'{name}_cls', nn.Linear(dim, num_classes))
+            # Deterministic, so it draws nothing from the generators.
+            nn.init.zeros_(getattr(self, f'{name}_cls').bias)
         self.triplet_loss = build_model_in_scope(
             triplet_loss) if triplet_loss else None
         self.cls_loss = build_model_in_scope(cls_loss) if cls_loss else None
@@ -122,10 +132,8 @@ class DualBranchHead(BaseModule):
         return ('global', 'local') if self.with_local else ('global', )
 
     def init_weights(self) -> None:
-        """Kaiming for the reductions, small normal for the classifiers."""
-        super().init_weights()
-        if self.init_cfg is not None:
-            return
+        """Kaiming for the reductions, small normal for the classifiers,
+        then ``init_cfg`` (which overrides only what it names)."""
         for name in self.branches:
             kaiming_init(getattr(self, f'{name}_reduce')[0], mode='fan_out')
         for name in self.branches:
@@ -134,6 +142,7 @@ class DualBranchHead(BaseModule):
             neck = getattr(self, f'{name}_neck')
             if neck is not None:
                 constant_init(neck, 1.0, bias=0.0)
+        super().init_weights()
 
     @property
     def feature_dim(self) -> int:

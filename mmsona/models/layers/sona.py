@@ -31,6 +31,13 @@ class SONA(BaseModule):
     4. ``Y = A g``; ``Z = BN(W_z Y) + X``. The BN's weight and bias start at
        zero so the block starts as the identity.
 
+    The block is the identity from its constructor on, in training and in
+    eval mode, like :class:`mmcv.cnn.NonLocal2d` (zeroing the BN draws no
+    random numbers). :meth:`init_weights` Kaiming-initialises the three
+    1x1 convolutions and keeps the BN at zero; an ``init_cfg`` is applied
+    after these defaults and overrides only the layers it names (a
+    ``Pretrained`` one loads everything it holds).
+
     The softmax path is one ``scaled_dot_product_attention`` call; the
     ``'scale'`` path multiplies in the order ``theta_c (theta_c^T g)`` when
     ``c' < N``, which never forms the N x N map. ``theta_c`` and ``g`` come
@@ -50,7 +57,8 @@ class SONA(BaseModule):
         normalize (str): ``'softmax'`` or ``'scale'``. Defaults to
             ``'softmax'``.
         use_bn_zero_init (bool): Start the output BN at zero so the block is
-            the identity at initialisation. Defaults to True.
+            the identity at initialisation (else PyTorch's weight 1, bias
+            0). Defaults to True.
         norm_cfg (dict): Norm layer after ``W_z``. Defaults to BN.
         init_cfg (dict, optional): Initialisation config. Defaults to None.
     """
@@ -83,16 +91,17 @@ class SONA(BaseModule):
         self.out_conv = nn.Conv2d(
             self.inter_channels, in_channels, 1, bias=False)
         self.out_norm = build_norm_layer(norm_cfg, in_channels)[1]
+        if use_bn_zero_init:
+            constant_init(self.out_norm, 0.0, bias=0.0)
 
     def init_weights(self) -> None:
-        """Kaiming-initialise the embeddings; zero the output BN."""
-        super().init_weights()
-        if self.init_cfg is not None:
-            return
+        """Kaiming-initialise the embeddings and zero the output BN, then
+        apply ``init_cfg`` (which overrides only what it names)."""
         for conv in (self.theta, self.g, self.out_conv):
             kaiming_init(conv, mode='fan_in', nonlinearity='linear')
         if self.use_bn_zero_init:
             constant_init(self.out_norm, 0.0, bias=0.0)
+        super().init_weights()
 
     def _embed(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Centred theta and g embeddings, each B x N x c'.
