@@ -12,9 +12,9 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmsona.utils import (UntrustedCheckpointError, register_all_modules,
-                          setup_cpu_distributed, setup_deterministic_env,
-                          trusted_checkpoints)
+from mmsona.utils import (UntrustedCheckpointError, is_config_type,
+                          register_all_modules, setup_cpu_distributed,
+                          setup_deterministic_env, trusted_checkpoints)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -85,13 +85,12 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
         evaluators = cfg.test_evaluator if isinstance(
             cfg.test_evaluator, list) else [cfg.test_evaluator]
         for evaluator in evaluators:
-            if evaluator.get('type') in ('ReIDMetric', 'mmsona.ReIDMetric'):
+            if is_config_type(evaluator.get('type'), 'ReIDMetric'):
                 evaluator['dump_features'] = args.out
     if args.show_dir is not None:
         hooks = cfg.get('custom_hooks', [])
         for hook in hooks:
-            if hook.get('type') in ('ReIDVisualizationHook',
-                                    'mmsona.ReIDVisualizationHook'):
+            if is_config_type(hook.get('type'), 'ReIDVisualizationHook'):
                 hook['enable'] = True
                 hook['out_dir'] = args.show_dir
                 break

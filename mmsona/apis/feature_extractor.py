@@ -13,7 +13,8 @@ from mmengine.utils import ProgressBar
 from torch import Tensor, nn
 
 from mmsona.registry import MODELS, TRANSFORMS
-from mmsona.utils import load_checkpoint_to_model, register_all_modules
+from mmsona.utils import (config_type_name, load_checkpoint_to_model,
+                          register_all_modules)
 
 __all__ = ['FeatureExtractor']
 
@@ -92,7 +93,7 @@ class FeatureExtractor:
                 [TRANSFORMS.build(t) for t in pipeline])
             self.array_pipeline = Compose([
                 TRANSFORMS.build(t) for t in pipeline
-                if 'Load' not in str(t.get('type', ''))
+                if 'Load' not in config_type_name(t.get('type'))
             ])
 
     def _build_model(self, cfg: Config, checkpoint: Optional[str],

@@ -17,6 +17,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 
 from mmsona.registry import DATASETS
+from mmsona.utils import is_config_type
 
 WRAPPERS = ('ConcatDataset', 'RepeatDataset', 'ClassBalancedDataset')
 
@@ -46,8 +47,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def _leaf_configs(cfg: dict) -> List[dict]:
     """Unwrap MMEngine dataset wrappers."""
-    if cfg.get('type') in WRAPPERS or cfg.get('type', '').endswith(
-            tuple('.' + w for w in WRAPPERS)):
+    if is_config_type(cfg.get('type'), *WRAPPERS):
         inner = cfg.get('datasets') or [cfg['dataset']]
         return [leaf for c in inner for leaf in _leaf_configs(c)]
     return [cfg]

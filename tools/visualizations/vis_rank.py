@@ -13,6 +13,8 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
+from mmsona.utils import is_config_type
+
 DUMP_KEYS = ('query_feats', 'gallery_feats', 'query_pids', 'gallery_pids',
              'query_camids', 'gallery_camids', 'query_paths', 'gallery_paths')
 
@@ -92,8 +94,7 @@ def parse_args(argv=None) -> argparse.Namespace:
 def hook_defaults(cfg: Config) -> dict:
     """Arguments of the config's ReIDVisualizationHook, if any."""
     for hook in cfg.get('custom_hooks', None) or []:
-        if str(hook.get('type', '')).split('.')[-1] == \
-                'ReIDVisualizationHook':
+        if is_config_type(hook.get('type'), 'ReIDVisualizationHook'):
             return dict(hook)
     return {}
 
