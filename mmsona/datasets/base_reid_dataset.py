@@ -6,6 +6,10 @@ from typing import (Callable, Dict, List, NamedTuple, Optional, Sequence,
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
+from torch.utils.data import get_worker_info
+
+from .samplers.sample_key import seed_generators_for_sample
+from .transforms.loading import UnreadableImageError
 
 __all__ = ['BaseReIDDataset', 'ReIDRecord']
 
@@ -35,6 +39,15 @@ class BaseReIDDataset(BaseDataset):
     Every item of :meth:`get_data_info` has ``img_path`` (str), ``pid``
     (raw int), ``camid`` (0-based int), ``gt_label`` (0..N-1 for ``train``,
     the raw pid otherwise) and ``is_query`` (bool).
+
+    In a data worker, an index that carries a sample key
+    (:class:`~mmsona.datasets.samplers.SampledIndex`, from
+    :class:`~mmsona.datasets.samplers.IdentitySampler`) seeds the worker's
+    generators before the sample is loaded and augmented, so its
+    augmentation depends on the key alone; in the main process
+    (``num_workers=0``) keys are ignored. An unreadable image raises an
+    :class:`~mmsona.datasets.transforms.UnreadableImageError` that names
+    the file, the split and the data set.
 
     After full initialisation the metainfo holds ``dataset_name``,
     ``split``, ``num_images``, ``num_pids`` (identities, distractors not
@@ -294,6 +307,29 @@ class BaseReIDDataset(BaseDataset):
         subset = super().get_subset(indices)
         subset._refresh_arrays()
         return subset
+
+    #: Honours the sample keys of :class:`SampledIndex` indices.
+    uses_sample_keys = True
+
+    def __getitem__(self, idx: int) -> dict:
+        """Load and transform item ``idx`` (see the class docstring).
+
+        Args:
+            idx (int): Item index, possibly a ``SampledIndex``.
+
+        Returns:
+            dict: The transformed sample.
+        """
+        key = getattr(idx, 'key', None)
+        idx = int(idx)
+        if key is not None and get_worker_info() is not None:
+            seed_generators_for_sample(key)
+        try:
+            return super().__getitem__(idx)
+        except UnreadableImageError as e:
+            raise UnreadableImageError(
+                f'{e} (item {idx} of the {self.split} split of '
+                f'{self.DATASET_NAME} in {self.data_root!r})') from e
 
     # ------------------------------------------------------------- access
     def get_gt_labels(self) -> np.ndarray:

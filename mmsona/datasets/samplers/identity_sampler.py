@@ -6,6 +6,7 @@ from mmengine.dist import get_dist_info, sync_random_seed
 from torch.utils.data import Sampler
 
 from mmsona.registry import DATA_SAMPLERS
+from .sample_key import SampledIndex
 
 __all__ = ['IdentitySampler', 'check_identity_batch']
 
@@ -96,6 +97,12 @@ class IdentitySampler(Sampler):
     batch i of the single-process stream with batch size W * P * K. The
     batch size is per GPU (per process).
 
+    Every index comes as a :class:`SampledIndex` keyed by ``(seed, epoch,
+    position)``, the position in the (all-rank) stream, so data workers
+    draw each sample's augmentation from its own stream (see
+    :mod:`mmsona.datasets.samplers.sample_key`); the index values are those
+    of the plain stream.
+
     Args:
         dataset (Sized): A dataset whose items carry ``gt_label`` (and
             ``camid`` for ``camera_balanced``); re-ID datasets expose them
@@ -111,6 +118,9 @@ class IdentitySampler(Sampler):
         world_size (int, optional): Number of processes. Defaults to
             :func:`mmengine.dist.get_dist_info`.
     """
+
+    #: The indices carry sample keys (checked by ``RNGStateHook``).
+    yields_sample_keys = True
 
     def __init__(self,
                  dataset: Sized,
@@ -186,8 +196,14 @@ class IdentitySampler(Sampler):
         return np.stack(chunks)
 
     def __iter__(self) -> Iterator[int]:
-        chunks = self.epoch_chunks()[self.rank::self.world_size]
-        return iter(chunks.reshape(-1).tolist())
+        chunks = self.epoch_chunks()
+        positions = np.arange(chunks.size).reshape(chunks.shape)
+        mine = slice(self.rank, None, self.world_size)
+        indices = chunks[mine].reshape(-1).tolist()
+        positions = positions[mine].reshape(-1).tolist()
+        seed = self.seed & ((1 << 64) - 1)
+        return (SampledIndex(index, (seed, self.epoch, position))
+                for index, position in zip(indices, positions))
 
     def __len__(self) -> int:
         return self.num_padded_ids // self.world_size * self.num_instances

@@ -89,11 +89,23 @@ class RNGStateHook(Hook):
       are put back after every validation, so a resumed run, which does not
       repeat the validation of the checkpoint's epoch, stays in step.
 
+    - with persistent data workers, undoes the one draw from PyTorch's
+      generator that a resumed run makes when it starts its workers (the
+      run it replaces started them before the checkpoint, so DropBlock+
+      would otherwise be one draw out of step).
+
+    The data workers' own draws (flips, crops, erasing) are not in any
+    checkpoint: they are exact when the sampler keys every sample
+    (:class:`~mmsona.datasets.samplers.IdentitySampler`) and the dataset
+    seeds each sample's augmentation from its key (every mmsona dataset),
+    see :mod:`mmsona.datasets.samplers.sample_key`. With data workers and
+    a sampler or dataset that does not, a warning says that the resume
+    will not be exact.
+
     With it and ``randomness=dict(seed=..., deterministic=True)``, a run
-    killed mid-epoch and resumed with ``--resume auto`` ends with the same
-    weights as an uninterrupted one (epoch-based loops; data workers of
-    ``persistent_workers=True`` keep their own streams and are not
-    covered).
+    killed at any point and resumed with ``--resume auto`` ends with the
+    same weights as an uninterrupted one (epoch-based loops), with or
+    without data workers, persistent or not.
 
     Args:
         by_epoch (bool, optional): Capture at epoch ends (True) or at
@@ -115,6 +127,7 @@ class RNGStateHook(Hook):
         self._states: Optional[List[dict]] = None
         self._pending: Optional[dict] = None
         self._val_state: Optional[dict] = None
+        self._worker_start_state: Optional[dict] = None
 
     def before_run(self, runner) -> None:
         ckpt_hook = next(
@@ -163,7 +176,34 @@ class RNGStateHook(Hook):
         self._pending = None if states is None else dict(
             states=states, epoch=meta.get('epoch'), iter=meta.get('iter'))
 
+    @staticmethod
+    def _warn_unkeyed_workers(loader) -> None:
+        """Say when data workers draw from streams no resume restores."""
+        if not getattr(loader, 'num_workers', 0):
+            return
+        sampler = getattr(loader, 'sampler', None)
+        batch_sampler = getattr(loader, 'batch_sampler', None)
+        keyed = getattr(sampler, 'yields_sample_keys', False) or getattr(
+            getattr(batch_sampler, 'sampler', None), 'yields_sample_keys',
+            False)
+        dataset = getattr(loader, 'dataset', None)
+        if keyed and getattr(dataset, 'uses_sample_keys', False):
+            return
+        what = (f'the sampler {type(sampler).__name__} does not key its '
+                'samples' if not keyed else
+                f'the dataset {type(dataset).__name__} ignores sample keys')
+        print_log(
+            f'RNGStateHook: train_dataloader has {loader.num_workers} data '
+            f'workers and {what}, so the workers\' augmentation draws are '
+            'not reproduced by --resume (nor independent of the number of '
+            'workers). Use IdentitySampler with an mmsona dataset, or '
+            'num_workers=0, for an exact resume.',
+            logger='current',
+            level=30)
+
     def before_train(self, runner) -> None:
+        loader = getattr(runner, 'train_dataloader', None)
+        self._warn_unkeyed_workers(loader)
         pending, self._pending = self._pending, None
         if pending is None:
             return
@@ -183,6 +223,19 @@ class RNGStateHook(Hook):
                 level=30)
         set_rng_state(states[rank % len(states)])
         self._states = states
+        if getattr(loader, 'persistent_workers', False) and getattr(
+                loader, 'num_workers', 0) > 0:
+            # Starting the workers draws PyTorch's base seed; the lost run
+            # drew it in its first epoch, not here.
+            self._worker_start_state = get_rng_state()
+
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
+                          data_batch=None) -> None:
+        if self._worker_start_state is not None:
+            set_rng_state(self._worker_start_state)
+            self._worker_start_state = None
 
     def before_val(self, runner) -> None:
         self._val_state = get_rng_state()
