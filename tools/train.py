@@ -8,14 +8,16 @@ import argparse
 import os
 import os.path as osp
 import sys
+from typing import List, Tuple
 
 import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner, find_latest_checkpoint
 
-from mmsona.utils import (UntrustedCheckpointError, register_all_modules,
-                          setup_cpu_distributed, setup_deterministic_env,
-                          trusted_checkpoints)
+from mmsona.utils import (UntrustedCheckpointError,
+                          drop_persistence_without_workers,
+                          register_all_modules, setup_cpu_distributed,
+                          setup_deterministic_env, trusted_checkpoints)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -139,8 +141,18 @@ def trusted_files(cfg: Config, args: argparse.Namespace) -> list:
     return files
 
 
-def main(argv=None) -> None:
-    """Train from the command line."""
+def build_runner(argv=None) -> Tuple[Runner, List[str]]:
+    """Build the Runner that :func:`main` trains.
+
+    Args:
+        argv (list[str], optional): Command-line arguments (default:
+            ``sys.argv``).
+
+    Returns:
+        tuple[Runner, list[str]]: The Runner of the config with every option
+        applied, and the checkpoints it may unpickle fully
+        (:func:`trusted_files`).
+    """
     args = parse_args(argv)
     if not osp.isfile(args.config):
         raise SystemExit(f'Config file {args.config!r} does not exist.')
@@ -149,11 +161,17 @@ def main(argv=None) -> None:
     if args.cfg_options is not None:
         cfg.merge_from_dict(args.cfg_options)
     cfg = merge_args(cfg, args)
+    drop_persistence_without_workers(cfg)
     setup_cpu_distributed(cfg)
     setup_deterministic_env(cfg)
-    runner = Runner.from_cfg(cfg)
+    return Runner.from_cfg(cfg), trusted_files(cfg, args)
+
+
+def main(argv=None) -> None:
+    """Train from the command line."""
+    runner, trusted = build_runner(argv)
     try:
-        with trusted_checkpoints(trusted_files(cfg, args)):
+        with trusted_checkpoints(trusted):
             runner.train()
     except UntrustedCheckpointError as e:
         raise SystemExit(f'error: {e}')
