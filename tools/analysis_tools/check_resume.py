@@ -313,12 +313,18 @@ def main(argv=None) -> int:
     a = load_local_checkpoint(ref_ckpt, map_location='cpu')
     b = load_local_checkpoint(run_ckpt, map_location='cpu')
     worst, differing = compare_state_dicts(a['state_dict'], b['state_dict'])
-    where = f'iteration {args.kill_iter}' if args.kill_iter is not None \
-        else ('the middle' if args.kill_during == 'train' else 'iteration 0')
+    if args.kill_during == 'save':
+        where = 'while writing its checkpoint'
+    elif args.kill_during == 'val':
+        where = f'after validation iteration {args.kill_iter or 0}'
+    elif args.kill_iter is None:
+        where = 'in the middle of its training iterations'
+    else:
+        where = f'after training iteration {args.kill_iter}'
     print(f'config: {args.config}')
-    print(f'killed: SIGKILL during {args.kill_during} of epoch '
-          f'{args.kill_epoch} ({where}); resumed from '
-          f'{osp.basename(killed_at) if killed_at else "nothing"}')
+    last = osp.basename(killed_at) if killed_at else 'none'
+    print(f'killed: SIGKILL in epoch {args.kill_epoch}, {where} (last '
+          f'checkpoint: {last})')
     print(f'reference: {ref_ckpt} (iteration {a["meta"].get("iter")})')
     print(f'resumed:   {run_ckpt} (iteration {b["meta"].get("iter")})')
     print(f'state_dict: {len(a["state_dict"])} tensors, {len(differing)} '

@@ -1,0 +1,96 @@
+"""tools/analysis_tools/check_resume.py in a reduced form: the shipped
+dataloader settings (2 and 4 persistent workers) resume exactly."""
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+from tool_helpers import REPO  # noqa: I100
+
+TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'check_resume.py')
+
+# The demo config as shipped (2 persistent workers, its pipeline), with a
+# narrow model on the tiny benchmark.
+DEMO = '''
+_base_ = [{base!r}]
+model = dict(
+    backbone=dict(stem_channels=16, base_channels=16),
+    head=dict(in_channels=128, num_classes=12, global_dim=16, local_dim=32))
+data = dict(data_root={data_root!r}, size='tiny')
+train_dataloader = dict(batch_size=8, dataset=data)
+val_dataloader = dict(dataset=data)
+test_dataloader = val_dataloader
+log_level = 'WARNING'
+'''
+
+# A Market-1501 config (4 persistent workers) on a fake Market tree.
+MARKET = '''
+_base_ = [{base!r}]
+model = dict(
+    backbone=dict(
+        depth=18, init_cfg=None, stem_channels=16, base_channels=16),
+    head=dict(in_channels=128, num_classes=12, global_dim=16, local_dim=32))
+train_pipeline = [
+    dict(type='LoadReIDImage'),
+    dict(type='Resize', scale=(32, 64)),
+    dict(type='RandomFlip', prob=0.5, direction='horizontal'),
+    dict(type='RandomCrop', crop_size=(64, 32), padding=4),
+    dict(type='RandomSquareErase', size=12, prob=0.5),
+    dict(type='PackReIDInputs'),
+]
+test_pipeline = [
+    dict(type='LoadReIDImage'),
+    dict(type='Resize', scale=(32, 64)),
+    dict(type='PackReIDInputs'),
+]
+train_dataloader = dict(
+    batch_size=8, dataset=dict(data_root={data_root!r},
+                               pipeline=train_pipeline))
+val_dataloader = dict(
+    dataset=dict(data_root={data_root!r}, pipeline=test_pipeline))
+test_dataloader = val_dataloader
+log_level = 'WARNING'
+'''
+
+
+@pytest.fixture(scope='module')
+def fake_data(tmp_path_factory):
+    from mmsona.datasets.synthetic import generate_synthetic_reid
+    root = tmp_path_factory.mktemp('check_resume')
+    data_root = str(root / 'data')
+    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
+    return root, data_root
+
+
+@pytest.mark.parametrize('name,template,base,workers,during', [
+    ('demo', DEMO, 'sona_r18_synthetic.py', 2, 'train'),
+    ('market', MARKET, 'sona_r50_market.py', 4, 'save'),
+])
+def test_killed_run_with_data_workers_resumes_exactly(fake_data, name,
+                                                      template, base, workers,
+                                                      during):
+    from mmengine.config import Config
+    root, data_root = fake_data
+    config = root / f'{name}.py'
+    config.write_text(
+        template.format(
+            base=osp.join(REPO, 'configs', 'sona', base), data_root=data_root))
+    loader = Config.fromfile(str(config)).train_dataloader
+    assert loader.num_workers == workers and loader.persistent_workers
+    env = dict(os.environ, OMP_NUM_THREADS='1')
+    env['PYTHONPATH'] = os.pathsep.join([REPO, env.get('PYTHONPATH', '')])
+    out = subprocess.run([
+        sys.executable, TOOL,
+        str(config), '--work-dir',
+        str(root / f'work_{name}'), '--epochs', '3', '--kill-epoch', '2',
+        '--kill-during', during
+    ],
+                         capture_output=True,
+                         text=True,
+                         cwd=str(root),
+                         env=env,
+                         timeout=600)
+    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
+    assert 'max abs weight difference: 0\n' in out.stdout
+    assert 'exact resume: yes' in out.stdout
