@@ -1,13 +1,15 @@
 """Checkpoints that a kill cannot leave half-written."""
+import errno
 import glob
 import logging
 import os
 import os.path as osp
 import tempfile
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
 
-from mmengine.dist import is_main_process
+from mmengine.dist import (broadcast_object_list, get_world_size,
+                           is_main_process)
 from mmengine.fileio import LocalBackend, register_backend
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
@@ -15,6 +17,8 @@ from mmengine.logging import print_log
 from mmsona.registry import HOOKS
 from mmsona.utils.checkpoint_compat import (non_plain_entries,
                                             restore_message_hub, to_plain_data)
+from mmsona.utils.checkpoint_integrity import (checkpoint_problem,
+                                               find_resumable_checkpoint)
 
 __all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write']
 
@@ -52,6 +56,24 @@ def atomic_write(data: Union[bytes, str], filepath: Union[str, Path]) -> None:
         if osp.exists(tmp):
             os.remove(tmp)
         raise
+
+
+def _write_error(error: OSError, filename: str, out_dir: str,
+                 previous: Optional[str]) -> OSError:
+    """An ``OSError`` (same errno) saying which save failed and what is
+    left."""
+    if error.errno in (errno.ENOSPC, getattr(errno, 'EDQUOT', -1)):
+        what = f'the disk of {out_dir} is full ({error.strerror})'
+        fix = 'Free space (or lower max_keep_ckpts, or set out_dir to a '
+        fix += 'larger disk) and resume with --resume.'
+    else:
+        what = f'{type(error).__name__}: {error}'
+        fix = 'Fix the cause and resume with --resume.'
+    kept = f'the previous checkpoint {previous} is intact' if previous \
+        else 'this run has no earlier checkpoint'
+    message = (f'Could not write the checkpoint {filename}: {what}. '
+               f'Nothing was replaced or removed: {kept}. {fix}')
+    return OSError(error.errno, message)
 
 
 @register_backend('local_atomic')
@@ -96,7 +118,14 @@ class AtomicCheckpointHook(CheckpointHook):
       turned back into ``HistoryBuffer`` objects when a checkpoint is
       loaded, so a resumed run continues exactly as before. Objects
       written by other hooks that have no plain form are named in a
-      warning (such a checkpoint needs ``--trust-checkpoint``).
+      warning (such a checkpoint needs ``--trust-checkpoint``);
+    - ``--resume auto`` (``resume=True`` without ``load_from``) skips a
+      truncated or corrupt newest checkpoint, with a warning naming it, and
+      continues from the newest sound one; a damaged file given explicitly
+      (``--resume PATH``) is refused with the reason;
+    - a failed write (a full disk, ``ENOSPC``) raises an ``OSError`` that
+      names the file, says what happened and that the previous checkpoint
+      is intact (nothing was replaced or removed).
 
     Remote folders (``backend_args`` of another backend) keep their
     backend's behaviour.
@@ -106,6 +135,56 @@ class AtomicCheckpointHook(CheckpointHook):
     """
 
     _warned_non_plain = False
+
+    def before_run(self, runner) -> None:
+        super().before_run(runner)
+        if not getattr(runner, '_resume', False) or getattr(
+                runner, '_has_loaded', False):
+            return
+        # Rank 0 reads the files; every rank gets the same decision.
+        choice = [None, [], None]
+        if is_main_process():
+            choice = list(
+                self._resume_choice(runner._load_from, runner.work_dir))
+        if get_world_size() > 1:
+            broadcast_object_list(choice)
+        path, damaged, error = choice
+        for bad, problem in damaged:
+            print_log(
+                f'--resume: the checkpoint {bad} {problem}; it is skipped.',
+                logger='current',
+                level=logging.WARNING)
+        if error is not None:
+            raise ValueError(error)
+        if runner._load_from is None and damaged:
+            print_log(
+                f'--resume auto continues from {path}, the newest sound '
+                'checkpoint.',
+                logger='current',
+                level=logging.WARNING)
+            runner._load_from = path
+
+    @staticmethod
+    def _resume_choice(load_from: Optional[str], work_dir: str) -> tuple:
+        """The checkpoint to resume from, the damaged files passed over and
+        an error message (None if resuming can go ahead)."""
+        if load_from is None:
+            path, damaged = find_resumable_checkpoint(work_dir)
+            if path is None and damaged:
+                listing = '; '.join(f'{bad} {why}' for bad, why in damaged)
+                return None, damaged, (
+                    f'--resume auto found no usable checkpoint in {work_dir}: '
+                    f'{listing}. Delete the damaged files to start afresh, or '
+                    'resume from another file with --resume PATH.')
+            return path, damaged, None
+        path = str(load_from)
+        problem = None if '://' in path else checkpoint_problem(path)
+        if problem is not None:
+            return None, [], (
+                f'Cannot resume from {path}: the file {problem}. Use --resume '
+                'auto to continue from the newest sound checkpoint of the '
+                'work dir, or give another file.')
+        return path, [], None
 
     def before_train(self, runner) -> None:
         out_dir = self.out_dir or runner.work_dir
@@ -179,7 +258,7 @@ class AtomicCheckpointHook(CheckpointHook):
                 by_epoch=self.by_epoch,
                 backend_args=self.backend_args,
                 **self.args)
-        except BaseException:
+        except BaseException as e:
             # Nothing changed on disk; keep the bookkeeping in step with it.
             self.last_ckpt = previous_last
             if previous_last is not None:
@@ -187,6 +266,9 @@ class AtomicCheckpointHook(CheckpointHook):
             if self.max_keep_ckpts > 0:
                 runner.message_hub.update_info('keep_ckpt_ids',
                                                list(self.keep_ckpt_ids))
+            if isinstance(e, OSError):
+                raise _write_error(e, ckpt_filename, self.out_dir,
+                                   previous_last) from e
             raise
         if self.max_keep_ckpts > 0:
             self.keep_ckpt_ids.clear()
