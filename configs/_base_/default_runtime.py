@@ -26,8 +26,11 @@ env_cfg = dict(
 custom_hooks = [
     # Stop on a NaN/inf loss, naming the iteration and the loss term.
     dict(type='NonFiniteLossHook'),
-    # Fail before training when batch_size % num_instances != 0.
+    # Fail before training when batch_size % num_instances != 0 or the
+    # training set has fewer identities than a batch needs.
     dict(type='IdentityBatchCheckHook'),
+    # Fail before training when model.head.num_classes is too small.
+    dict(type='NumClassesCheckHook'),
     # Averages BN statistics over the ranks after every epoch (DDP).
     dict(type='SyncBuffersHook'),
     # Generator states in the checkpoints, so --resume loses nothing.

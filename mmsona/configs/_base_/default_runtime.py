@@ -4,8 +4,9 @@ from mmengine.hooks import (DistSamplerSeedHook, IterTimerHook, LoggerHook,
 from mmengine.visualization import LocalVisBackend
 
 from mmsona.engine.hooks import (AtomicCheckpointHook, IdentityBatchCheckHook,
-                                 NonFiniteLossHook, ReIDScoreHook,
-                                 ReIDVisualizationHook, RNGStateHook)
+                                 NonFiniteLossHook, NumClassesCheckHook,
+                                 ReIDScoreHook, ReIDVisualizationHook,
+                                 RNGStateHook)
 from mmsona.visualization import ReIDVisualizer
 
 default_scope = 'mmsona'
@@ -35,8 +36,11 @@ env_cfg = dict(
 custom_hooks = [
     # Stop on a NaN/inf loss, naming the iteration and the loss term.
     dict(type=NonFiniteLossHook),
-    # Fail before training when batch_size % num_instances != 0.
+    # Fail before training when batch_size % num_instances != 0 or the
+    # training set has fewer identities than a batch needs.
     dict(type=IdentityBatchCheckHook),
+    # Fail before training when model.head.num_classes is too small.
+    dict(type=NumClassesCheckHook),
     # Averages BN statistics over the ranks after every epoch (DDP).
     dict(type=SyncBuffersHook),
     # Generator states in the checkpoints, so --resume loses nothing.
