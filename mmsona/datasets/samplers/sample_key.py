@@ -76,7 +76,8 @@ def seed_generators_for_sample(key: Tuple[int, ...]) -> None:
     """Seed Python's, NumPy's and PyTorch's global generators from a key.
 
     Meant for data worker processes, whose global generators serve only the
-    data pipeline.
+    data pipeline (which runs on the CPU: only PyTorch's CPU generator is
+    seeded, at a hundredth of the cost of ``torch.manual_seed``).
 
     Args:
         key (tuple[int, ...]): The sample key.
@@ -84,4 +85,4 @@ def seed_generators_for_sample(key: Tuple[int, ...]) -> None:
     words = sample_key_seed(key)
     np.random.seed(words)
     random.seed(int.from_bytes(words.tobytes(), 'little'))
-    torch.manual_seed(int(words[0]) | (int(words[1]) << 32))
+    torch.default_generator.manual_seed(int(words[0]) | (int(words[1]) << 32))
