@@ -79,3 +79,16 @@ def test_tool_refuses_other_benchmarks(tmp_path, capsys):
     ckpt.write_bytes(b'')
     assert tool.main([config, str(ckpt)]) == 2
     assert "difficulty='relational'" in capsys.readouterr().err
+
+
+def test_untrusted_checkpoint_is_refused(relational, tmp_path):
+    from untrusted_helpers import make_untrusted_copy, run_tool
+    config, ckpt = relational['sona']
+    marker = str(tmp_path / 'marker')
+    evil = make_untrusted_copy(ckpt, str(tmp_path / 'evil.pth'), marker)
+    out = run_tool(('analysis_tools', 'attention_mass.py'),
+                   [config, evil, '--max-images', '4'], tmp_path)
+    assert out.returncode == 2
+    assert f'Refusing to unpickle {evil!r}' in out.stderr
+    assert '--trust-checkpoint' in out.stderr
+    assert not osp.exists(marker)

@@ -51,6 +51,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'dataloader must be a relational SyntheticReID)')
     parser.add_argument('checkpoint', help='checkpoint of the model')
     parser.add_argument(
+        '--trust-checkpoint',
+        action='store_true',
+        help='unpickle the checkpoint fully if it holds Python objects '
+        'beyond tensors and plain data; that can run any code inside the '
+        'file, so only for files whose origin you trust')
+    parser.add_argument(
         '--max-images',
         type=int,
         default=None,
@@ -290,7 +296,16 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except ValueError as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    extractor = FeatureExtractor(cfg, args.checkpoint, device=args.device)
+    from mmsona.utils import UntrustedCheckpointError
+    try:
+        extractor = FeatureExtractor(
+            cfg,
+            args.checkpoint,
+            device=args.device,
+            trust_checkpoint=args.trust_checkpoint)
+    except UntrustedCheckpointError as e:
+        print(f'error: {e}', file=sys.stderr)
+        return 2
     specs = _test_people(plan, args.max_images)
     try:
         masses, chance = measure(extractor, plan, root, specs, args.batch_size)
