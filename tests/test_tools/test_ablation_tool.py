@@ -105,7 +105,10 @@ def test_grid_writes_runs_summary_table_and_plot(grid):
 
     with open(osp.join(work_dir, 'summary.md')) as f:
         table = f.read()
-    assert table.count('\n') == 4  # header, rule, two configs
+    table_rows = table.split('\n\n')[0]
+    assert table_rows.count('\n') == 3  # header, rule, two configs
+    # The hard benchmark's floor: the regime check of the baseline.
+    assert 'Regime check' in table and 'group-blind floor' in table
     assert '`sona_r18_synthetic-hard` | 2 |' in table
     # Differences to the baseline (the first config), paired by seed.
     assert float(base['reid/mAP_diff']) == 0.0

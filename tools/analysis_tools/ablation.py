@@ -667,15 +667,15 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     write_csv(rows, osp.join(args.work_dir, 'summary.csv'))
     table = markdown_table(rows, config_name(args.baseline))
     check = regime_check(rows, config_name(args.baseline), levels)
+    if check:
+        table += '\n\n' + check
     with open(osp.join(args.work_dir, 'summary.md'), 'w') as f:
-        f.write(table + '\n' + (f'\n{check}\n' if check else ''))
+        f.write(table + '\n')
     if levels:
         with open(osp.join(args.work_dir, 'levels.json'), 'w') as f:
             json.dump(levels, f, indent=1)
     plot(rows, results, osp.join(args.work_dir, 'ablation.png'), levels)
     print(table)
-    if check:
-        print(check)
     print(f'wrote runs.csv, summary.csv, summary.md and ablation.png to '
           f'{args.work_dir}/')
 
