@@ -275,6 +275,15 @@ def test_record_is_read_back_and_replaces_training(tmp_path):
     summary = read_csv(osp.join(work_dir, 'summary.csv'))
     assert float(summary[1]['reid/R1_mean']) == pytest.approx(15.0)
     assert float(summary[1]['reid/mAP_diff']) == 0.0
+    # --table-only trains nothing and names the runs it leaves out.
+    out = run_tool(BASELINE, FULL, '--seeds', '0', '1', '2', '--work-dir',
+                   work_dir, '--no-measure', '--record', record,
+                   '--table-only', '--cfg-options',
+                   *tiny_options(str(tmp_path / 'data')))
+    assert '2 runs not finished, left out: bfe_r18_synthetic-hard seed 2' \
+        in out.stdout
+    assert not osp.exists(osp.join(work_dir, 'bfe_r18_synthetic-hard'))
+    assert int(read_csv(osp.join(work_dir, 'summary.csv'))[0]['seeds']) == 2
 
 
 def test_reference_levels_and_regime_check():

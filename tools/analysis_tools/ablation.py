@@ -174,6 +174,26 @@ def read_record(path: Optional[str]) -> Dict[tuple, dict]:
     return runs
 
 
+def finished_runs(grid: Sequence[tuple], recorded: Dict[tuple, dict],
+                  work_dir: str) -> tuple:
+    """Split a grid into the runs that have a result and the others.
+
+    Args:
+        grid (Sequence[tuple]): ``(config file, seed)`` pairs.
+        recorded (dict): Output of :func:`read_record`.
+        work_dir (str): Root of the run folders.
+
+    Returns:
+        tuple[list, list]: Finished and missing ``(config, seed)`` pairs.
+    """
+    done, missing = [], []
+    for config, seed in grid:
+        found = (config_name(config), seed) in recorded or osp.isfile(
+            osp.join(run_dir(work_dir, config, seed), 'result.json'))
+        (done if found else missing).append((config, seed))
+    return done, missing
+
+
 def parse_cfg_options(options: Sequence[str]) -> dict:
     """``key=value`` strings as ``tools/train.py --cfg-options`` reads them.
 
@@ -575,6 +595,11 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         'not trained again, and every new run is added to it as soon as it '
         'ends, so a grid can be extended across machines and sessions '
         '(e.g. a committed file under docs/)')
+    parser.add_argument(
+        '--table-only',
+        action='store_true',
+        help='train nothing: tabulate the runs found in --record or in the '
+        'work dir and leave the missing ones out (say which)')
     args = parser.parse_args(argv)
     names = [config_name(c) for c in args.configs]
     if len(set(names)) != len(names):
@@ -609,6 +634,13 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
         f'thread(s) each; folders under {args.work_dir}/',
         flush=True)
     recorded = read_record(args.record)
+    if args.table_only:
+        grid, missing = finished_runs(grid, recorded, args.work_dir)
+        if missing:
+            print(f'{len(missing)} runs not finished, left out: ' +
+                  ', '.join(f'{config_name(c)} seed {s}' for c, s in missing))
+        if not grid:
+            raise SystemExit('No finished run to tabulate.')
     results, start = [], time.perf_counter()
     with ThreadPoolExecutor(args.jobs) as pool:
         futures = [
