@@ -182,6 +182,26 @@ def _killed_run(args: argparse.Namespace) -> None:
         runner.train()
 
 
+def _prepare_data(args: argparse.Namespace) -> None:
+    """Build the config's data sets once, before the runs start, so that
+    the two concurrent runs never generate the same synthetic benchmark at
+    the same time."""
+    from mmengine.config import Config, DictAction
+
+    from mmsona.registry import DATASETS
+    from mmsona.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        namespace = argparse.Namespace()
+        DictAction([], 'options')(None, namespace, list(args.cfg_options))
+        cfg.merge_from_dict(namespace.options)
+    for loader in ('train_dataloader', 'val_dataloader'):
+        spec = cfg.get(loader, {}).get('dataset')
+        if spec is not None:
+            DATASETS.build(spec)
+
+
 def _env() -> Dict[str, str]:
     env = dict(os.environ)
     env['PYTHONPATH'] = os.pathsep.join(
@@ -259,6 +279,7 @@ def main(argv=None) -> int:
         print(f'error: config {args.config!r} does not exist', file=sys.stderr)
         return 2
     shutil.rmtree(args.work_dir, ignore_errors=True)
+    _prepare_data(args)
     ref_dir = osp.join(args.work_dir, 'reference')
     run_dir = osp.join(args.work_dir, 'resumed')
     os.makedirs(run_dir)
