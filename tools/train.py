@@ -175,6 +175,13 @@ def main(argv=None) -> None:
             runner.train()
     except UntrustedCheckpointError as e:
         raise SystemExit(f'error: {e}')
+    import torch.distributed as dist
+    if dist.is_available() and dist.is_initialized():
+        # Leave the process group together: a rank that exits while another
+        # still uses it can be aborted at exit ('terminate called without an
+        # active exception' with gloo).
+        dist.barrier()
+        dist.destroy_process_group()
 
 
 if __name__ == '__main__':
