@@ -138,6 +138,7 @@ def measure(extractor, plan, root: str, specs: Sequence,
                          'sona_stages is empty).')
     parts = sorted({p for pair in PAIRS for p in pair})
     codes = [PART_LABELS[p] for p in parts]
+    index = {p: i for i, p in enumerate(parts)}
     masses: Dict = defaultdict(lambda: defaultdict(list))
     chance: Dict = defaultdict(lambda: defaultdict(list))
     bar = ProgressBar(len(specs))
@@ -157,7 +158,6 @@ def measure(extractor, plan, root: str, specs: Sequence,
                 attn, feat_hw, _ = get_sona_attention(extractor.model,
                                                       data['inputs'], stage)
             frac = part_fractions(labels, codes, feat_hw)
-            index = {p: i for i, p in enumerate(parts)}
             for src, tgt in PAIRS:
                 mass = attention_mass(attn, frac[:, index[src]],
                                       frac[:, index[tgt]])
