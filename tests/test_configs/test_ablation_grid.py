@@ -159,10 +159,13 @@ def test_grid_shares_data_schedule_and_determinism(family):
 
 def make_variable(name: str) -> List[str]:
     """A variable of the Makefile as ``make`` expands it, in order."""
-    out = subprocess.run(
-        ['make', '-s', '--no-print-directory', '--eval',
-         f'print-var: ; @echo $({name})', 'print-var'],
-        cwd=REPO, capture_output=True, text=True, check=True).stdout
+    rule = f'print-var: ; @echo $({name})'
+    command = ['make', '-s', '--no-print-directory', '--eval', rule]
+    out = subprocess.run([*command, 'print-var'],
+                         cwd=REPO,
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
     return [osp.relpath(p, 'configs/ablation') for p in out.split()]
 
 

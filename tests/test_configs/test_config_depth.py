@@ -69,8 +69,8 @@ def _read_base_bases(node: ast.With, path: str) -> List[str]:
         folder = osp.dirname(path)
         for _ in range(stmt.level - 1):
             folder = osp.dirname(folder)
-        bases.append(
-            osp.join(folder, *(stmt.module or '').split('.')) + '.py')
+        module = (stmt.module or '').split('.')
+        bases.append(osp.join(folder, *module) + '.py')
     return bases
 
 
@@ -110,8 +110,9 @@ def depth(path: str, root: str, family_bases_count: bool = True) -> int:
     if kind == 'shared' or (kind == 'family' and family_bases_count):
         return 0
     bases = bases_of(path, root)
-    return 1 + max((depth(b, root, family_bases_count) for b in bases),
-                   default=-1)
+    deepest = max((depth(b, root, family_bases_count) for b in bases),
+                  default=-1)
+    return 1 + deepest
 
 
 def relative(path: str) -> str:
@@ -173,23 +174,25 @@ def test_family_bases_stay_in_their_family(root, name):
 
 def test_depth_follows_both_styles(tmp_path):
     root = tmp_path / 'configs'
-    (root / '_base_').mkdir(parents=True)
-    (root / 'grid' / '_base_').mkdir(parents=True)
-    (root / '_base_' / 'model.py').write_text('model = dict(a=1)\n')
-    (root / 'grid' / '_base_' / 'trunk.py').write_text(
-        "_base_ = ['../../_base_/model.py']\n")
-    (root / 'grid' / 'a.py').write_text("_base_ = './_base_/trunk.py'\n")
-    (root / 'grid' / 'b.py').write_text("_base_ = './a.py'\n")
-    (root / 'grid' / 'c.py').write_text("_base_ = './b.py'\n")
-    (root / 'grid' / 'd.py').write_text(
-        'from mmengine.config import read_base\n\n'
-        'with read_base():\n    from .b import *\n'
-        '    from .._base_.model import *\n')
-    (root / 'e.py').write_text("_base_ = 'mmsona::grid/a.py'\n")
-    r = str(root)
+    read_base_style = ('from mmengine.config import read_base\n\n'
+                       'with read_base():\n'
+                       '    from .b import *\n'
+                       '    from .._base_.model import *\n')
+    files = {
+        '_base_/model.py': 'model = dict(a=1)\n',
+        'grid/_base_/trunk.py': "_base_ = ['../../_base_/model.py']\n",
+        'grid/a.py': "_base_ = './_base_/trunk.py'\n",
+        'grid/b.py': "_base_ = './a.py'\n",
+        'grid/c.py': "_base_ = './b.py'\n",
+        'grid/d.py': read_base_style,
+        'e.py': "_base_ = 'mmsona::grid/a.py'\n",
+    }
+    for name, text in files.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
 
     def steps(name, **kwargs):
-        return depth(str(root / name), r, **kwargs)
+        return depth(str(root / name), str(root), **kwargs)
 
     assert steps('_base_/model.py') == 0
     assert steps('grid/_base_/trunk.py') == 0

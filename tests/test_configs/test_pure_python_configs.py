@@ -1,9 +1,10 @@
 """Pure-Python configs (``mmsona/configs/``) equal their ``configs/`` twins.
 
 Each file of ``mmsona/configs/`` mirrors the file of the same path under
-``configs/`` and says so in its first line. Every setting must match, with a class in the pure-Python config where the
-twin has a type string that the registry resolves to that same class; the
-built models must have the same modules, parameters and buffers.
+``configs/`` and says so in its first line. Every setting must match, with
+a class in the pure-Python config where the twin has a type string that the
+registry resolves to that same class; the built models must have the same
+modules, parameters and buffers.
 """
 import glob
 import os.path as osp
