@@ -10,31 +10,17 @@ DEMO_CONFIG ?= configs/sona/sona_r18_synthetic.py
 DEMO_WORK_DIR ?= work_dirs/sona_r18_synthetic
 DEMO_DATA ?= data/synthetic_reid
 
-# The ablation grid of docs/ablation.md, in table order.
+# The two ablation grids of docs/ablation.md: every config of the folder,
+# by benchmark, in file-name order (the order of the tables).
 ABLATION_DIR := configs/ablation
-ABLATION_CONFIGS := $(addprefix $(ABLATION_DIR)/, \
-	bfe_r18_synthetic-hard.py global_r18-dilated_synthetic-hard.py \
-	bfe_r18-dilated_synthetic-hard.py \
-	bfe_r18-dilated-dbplus_synthetic-hard.py \
-	sona2_r18-dilated_synthetic-hard.py sona3_r18-dilated_synthetic-hard.py \
-	sona23_r18-dilated_synthetic-hard.py sona4_r18-dilated_synthetic-hard.py \
-	sona_r18_synthetic-hard.py sona_r18-scale_synthetic-hard.py \
-	sona_r18-r2_synthetic-hard.py sona_r18-r8_synthetic-hard.py)
+ABLATION_CONFIGS := $(sort $(wildcard $(ABLATION_DIR)/*_synthetic-hard.py))
 ABLATION_SEEDS ?= 0 1 2
 ABLATION_WORK_DIR ?= work_dirs/ablation
-# The relational-probe grid of docs/ablation.md, in table order; finished
-# runs are recorded in docs/ablation_relational_runs.csv (committed), so a
-# later run only trains what is missing there.
-RELATIONAL_CONFIGS := $(addprefix $(ABLATION_DIR)/, \
-	global_r18h-dilated_synthetic-relational.py \
-	bfe_r18h-dilated_synthetic-relational.py \
-	bfe_r18h-dilated-dbplus_synthetic-relational.py \
-	nl23_r18h-dilated_synthetic-relational.py \
-	sona2_r18h-dilated_synthetic-relational.py \
-	sona3_r18h-dilated_synthetic-relational.py \
-	sona23_r18h-dilated_synthetic-relational.py \
-	sona4_r18h-dilated_synthetic-relational.py \
-	sona_r18h_synthetic-relational.py)
+# Finished runs of the relational-probe grid are recorded in
+# docs/ablation_relational_runs.csv (committed), so a later run only trains
+# what is missing there.
+RELATIONAL_CONFIGS := \
+	$(sort $(wildcard $(ABLATION_DIR)/*_synthetic-relational.py))
 RELATIONAL_SEEDS ?= 0 1 2 3 4
 RELATIONAL_WORK_DIR ?= work_dirs/ablation_relational
 RELATIONAL_RECORD ?= docs/ablation_relational_runs.csv

@@ -1,4 +1,3 @@
-# + dilation: layer3 and layer4 dilated, output stride 8 (16 x 8 map).
-_base_ = './bfe_r18_synthetic-hard.py'
-
-model = dict(backbone=dict(strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)))
+# + dilation: layer3 and layer4 dilated, output stride 8 (8 x 4 map), the
+# reference of the difference columns. It is the family base unchanged.
+_base_ = './_base_/synthetic_hard.py'

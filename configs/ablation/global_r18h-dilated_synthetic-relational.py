@@ -1,5 +1,5 @@
 # A plain global-pooling baseline: the dilated trunk with BFE's global
 # branch alone (no local branch, so no DropBlock), no attention.
-_base_ = './bfe_r18h-dilated_synthetic-relational.py'
+_base_ = './_base_/synthetic_relational.py'
 
 model = dict(head=dict(local_dim=0))

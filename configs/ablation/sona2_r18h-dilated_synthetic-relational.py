@@ -1,4 +1,4 @@
 # SONA after layer2; dilated trunk, BFE's fixed Batch DropBlock.
-_base_ = './bfe_r18h-dilated_synthetic-relational.py'
+_base_ = './_base_/synthetic_relational.py'
 
 model = dict(backbone=dict(sona_stages=(1, )))

@@ -1,5 +1,5 @@
 # SONA after layer4, the late placement the paper reports hurts; dilated
 # trunk, BFE's fixed Batch DropBlock.
-_base_ = './bfe_r18-dilated_synthetic-hard.py'
+_base_ = './_base_/synthetic_hard.py'
 
 model = dict(backbone=dict(sona_stages=(3, )))

@@ -1,5 +1,5 @@
 # The full model: SONA after layer2 and layer3 + DropBlock+.
-_base_ = './bfe_r18h-dilated_synthetic-relational.py'
+_base_ = './_base_/synthetic_relational.py'
 
 model = dict(
     backbone=dict(sona_stages=(1, 2)),

@@ -1,4 +1,5 @@
-# BFE + dilation + DropBlock+ (variable block height), no SONA.
-_base_ = './bfe_r50-dilated_duke.py'
+# BFE + dilation + DropBlock+ (variable block height), no SONA: the full
+# model without its SONA blocks, the trunk SONA is measured against.
+_base_ = './sona_r50_duke.py'
 
-model = dict(head=dict(dropblock=dict(h_range=(0.1, 0.5))))
+model = dict(backbone=dict(sona_stages=()))

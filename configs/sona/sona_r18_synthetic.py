@@ -1,7 +1,11 @@
-# SONA-Net (SONA2+3 + DropBlock+) shrunk for 2 CPU cores: a ResNet-18 trunk
-# trained from scratch at 128 x 64 on the embedded synthetic benchmark.
+# SONA-Net (SONA2+3 + DropBlock+, the bases of sona_r50_market.py) shrunk
+# for 2 CPU cores: a ResNet-18 trunk trained from scratch at 128 x 64 on the
+# embedded synthetic benchmark.
 # The trunk is dilated as in the paper (output stride 8, a 16 x 8 map).
-_base_ = './sona_r50_market.py'
+_base_ = [
+    '../_base_/models/sona_r50.py', '../_base_/datasets/market1501.py',
+    '../_base_/schedules/adam_400e.py', '../_base_/default_runtime.py'
+]
 
 model = dict(
     backbone=dict(depth=18, init_cfg=None),

@@ -9,6 +9,9 @@ listed settings alone.
 import glob
 import os.path as osp
 import re
+import shutil
+import subprocess
+from typing import List
 
 import pytest
 from mmengine.config import Config
@@ -116,13 +119,19 @@ def test_relational_grid_config_settings(name):
     assert head.local_dim == local_dim
 
 
-def test_relational_grid_inherits_one_base():
-    base = 'bfe_r18h-dilated_synthetic-relational.py'
-    for name in FAMILIES['relational']:
+@pytest.mark.parametrize('family', sorted(FAMILIES))
+def test_grid_inherits_its_family_base(family):
+    """Each leaf names the family base, or a leaf that names it."""
+    base = f"_base_ = './_base_/synthetic_{family}.py'"
+    for name in FAMILIES[family]:
         with open(osp.join(GRID_DIR, name)) as f:
             text = f.read()
-        if name != base:
-            assert f"_base_ = './{base}'" in text, name
+        parent = re.search(r"^_base_ = '\./([\w./-]+)'$", text, re.MULTILINE)
+        assert parent is not None, name
+        if base not in text:
+            assert parent.group(1) in FAMILIES[family], name
+            with open(osp.join(GRID_DIR, parent.group(1))) as f:
+                assert base in f.read(), name
 
 
 @pytest.mark.parametrize('family', sorted(FAMILIES))
@@ -148,16 +157,28 @@ def test_grid_shares_data_schedule_and_determinism(family):
     assert len(heads) == 1
 
 
+def make_variable(name: str) -> List[str]:
+    """A variable of the Makefile as ``make`` expands it, in order."""
+    rule = f'print-var: ; @echo $({name})'
+    command = ['make', '-s', '--no-print-directory', '--eval', rule]
+    out = subprocess.run([*command, 'print-var'],
+                         cwd=REPO,
+                         capture_output=True,
+                         text=True,
+                         check=True).stdout
+    return [osp.relpath(p, 'configs/ablation') for p in out.split()]
+
+
+@pytest.mark.skipif(shutil.which('make') is None, reason='no make')
 def test_make_ablation_runs_the_whole_grid():
+    """``make ablation[-relational]`` globs the folder, in file-name order."""
+    assert make_variable('ABLATION_CONFIGS') == FAMILIES['hard']
+    assert make_variable('RELATIONAL_CONFIGS') == FAMILIES['relational']
     with open(osp.join(REPO, 'Makefile')) as f:
         makefile = f.read()
-    block = makefile.split('ABLATION_CONFIGS :=')[1].split('\n\n')[0]
-    listed = re.findall(r'[\w.-]+_synthetic-hard\.py', block)
-    assert sorted(listed) == FAMILIES['hard']
-    assert listed[0] == 'bfe_r18_synthetic-hard.py'
-    block = makefile.split('RELATIONAL_CONFIGS :=')[1].split('\n\n')[0]
-    listed = re.findall(r'[\w.-]+_synthetic-relational\.py', block)
-    assert sorted(listed) == FAMILIES['relational']
+    target = makefile.split('ablation: ')[1].split('\n\n')[0]
+    assert '--baseline $(ABLATION_DIR)/bfe_r18-dilated_synthetic-hard' \
+        in target
     target = makefile.split('ablation-relational: ')[1].split('\n\n')[0]
     assert '--baseline $(ABLATION_DIR)/bfe_r18h-dilated_synthetic-relational'\
         in target and '--record' in target

@@ -1,8 +1,10 @@
 """Pure-Python configs (``mmsona/configs/``) equal their ``configs/`` twins.
 
-Every setting must match, with a class in the pure-Python config where the
-twin has a type string that the registry resolves to that same class; the
-built models must have the same modules, parameters and buffers.
+Each file of ``mmsona/configs/`` mirrors the file of the same path under
+``configs/`` and says so in its first line. Every setting must match, with
+a class in the pure-Python config where the twin has a type string that the
+registry resolves to that same class; the built models must have the same
+modules, parameters and buffers.
 """
 import glob
 import os.path as osp
@@ -18,6 +20,12 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PURE_DIR = osp.join(REPO, 'mmsona', 'configs', 'sona')
 PURE_CONFIGS = sorted(
     osp.basename(p) for p in glob.glob(osp.join(PURE_DIR, '*.py')))
+# Every mirror, bases included, by its path under mmsona/configs/.
+PURE_ROOT = osp.dirname(PURE_DIR)
+MIRRORS = sorted(
+    osp.relpath(p, PURE_ROOT)
+    for p in glob.glob(osp.join(PURE_ROOT, '**', '*.py'), recursive=True)
+    if osp.basename(p) != '__init__.py')
 
 # The innermost matching key of a ``type``'s path names its registry (hooks
 # aside, whose keys are hook names such as ``param_scheduler``).
@@ -88,19 +96,33 @@ def assert_same(pure, twin, path=()):
 
 
 def load_pair(name: str) -> tuple:
-    pure = Config.fromfile(osp.join(PURE_DIR, name))
-    twin = Config.fromfile(osp.join(REPO, 'configs', 'sona', name))
+    """A mirror and its twin, ``name`` relative to ``sona/`` or a path."""
+    if osp.dirname(name) == '':
+        name = osp.join('sona', name)
+    pure = Config.fromfile(osp.join(PURE_ROOT, name))
+    twin = Config.fromfile(osp.join(REPO, 'configs', name))
     return pure, twin
 
 
 def test_full_model_and_baseline_exist():
     assert {'sona_r50_market.py', 'bfe_r50_market.py'} <= set(PURE_CONFIGS)
+    assert osp.join('_base_', 'default_runtime.py') in MIRRORS
 
 
-@pytest.mark.parametrize('name', PURE_CONFIGS)
+@pytest.mark.parametrize('name', MIRRORS)
+def test_first_line_names_the_twin(name):
+    twin = f'configs/{name}'.replace(osp.sep, '/')
+    assert osp.isfile(osp.join(REPO, twin)), f'{name}: no {twin} to mirror'
+    with open(osp.join(PURE_ROOT, name)) as f:
+        first = f.readline().rstrip('\n')
+    assert first == f'# Mirrors {twin} in pure Python.', name
+
+
+@pytest.mark.parametrize('name', MIRRORS)
 def test_settings_equal_twin(name):
     pure, twin = load_pair(name)
-    assert not isinstance(pure.model.type, str)
+    if 'model' in twin:
+        assert not isinstance(pure.model.type, str)
     keys = set(pure.keys()) - set(pure._imported_names)
     assert keys == set(twin.keys())
     for key in sorted(keys):

@@ -1,3 +1,4 @@
+# Mirrors configs/_base_/default_runtime.py in pure Python.
 # Runtime shared by every mmsona config.
 from mmengine.hooks import (DistSamplerSeedHook, IterTimerHook, LoggerHook,
                             ParamSchedulerHook, SyncBuffersHook)

@@ -1,3 +1,4 @@
+# Mirrors configs/sona/bfe_r50_market.py in pure Python.
 # BFE baseline on Market-1501 (stride-16 trunk, Batch DropBlock, no SONA).
 from mmengine.config import read_base
 

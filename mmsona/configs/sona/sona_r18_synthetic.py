@@ -1,5 +1,7 @@
-# SONA-Net (SONA2+3 + DropBlock+) shrunk for 2 CPU cores: a ResNet-18 trunk
-# trained from scratch at 128 x 64 on the embedded synthetic benchmark.
+# Mirrors configs/sona/sona_r18_synthetic.py in pure Python.
+# SONA-Net (SONA2+3 + DropBlock+, the bases of sona_r50_market.py) shrunk
+# for 2 CPU cores: a ResNet-18 trunk trained from scratch at 128 x 64 on the
+# embedded synthetic benchmark.
 # The trunk is dilated as in the paper (output stride 8, a 16 x 8 map).
 from mmcv.transforms import RandomFlip, Resize
 from mmengine.config import read_base
@@ -11,7 +13,10 @@ from mmsona.datasets import (LoadReIDImage, PackReIDInputs, RandomSquareErase,
 from mmsona.engine.schedulers import StepWarmupLR
 
 with read_base():
-    from .sona_r50_market import *
+    from .._base_.datasets.market1501 import *
+    from .._base_.default_runtime import *
+    from .._base_.models.sona_r50 import *
+    from .._base_.schedules.adam_400e import *
 
 model.backbone.update(depth=18, init_cfg=None)
 model.head.update(in_channels=512, num_classes=128)

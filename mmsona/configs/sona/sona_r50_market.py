@@ -1,3 +1,4 @@
+# Mirrors configs/sona/sona_r50_market.py in pure Python.
 # SONA2+3-Net with DropBlock+ on Market-1501: the paper's full model.
 from mmengine.config import read_base
 

@@ -1,3 +1,4 @@
+# Mirrors configs/_base_/datasets/market1501.py in pure Python.
 # Market-1501 at 384 x 128, P x K identity sampling (batch size is per GPU).
 from mmcv.transforms import RandomFlip, Resize
 from mmengine.dataset import DefaultSampler, default_collate

@@ -1,3 +1,4 @@
+# Mirrors configs/_base_/models/bfe_r50.py in pure Python.
 # BFE baseline: stride-16 ResNet-50, fixed Batch DropBlock, no SONA.
 from mmengine.config import read_base
 

@@ -1,3 +1,4 @@
+# Mirrors configs/_base_/models/sona_r50.py in pure Python.
 # SONA-Net (SONA2+3 + DropBlock+) on a dilated ImageNet ResNet-50.
 from mmsona.models import (DropBlockPlus, DualBranchHead, LabelSmoothLoss,
                            ReIDDataPreprocessor, ReIDNet, SONAResNet,

@@ -1,3 +1,4 @@
+# Mirrors configs/_base_/schedules/adam_400e.py in pure Python.
 # The BFE / SONA-Net recipe: Adam, wd 5e-4, 400 epochs, batch 4 x 32.
 # lr = 1e-4 * (epoch // 5 + 1) for epochs 0-49, 1e-3 until 200,
 # 1e-4 until 300, 1e-5 until 400.
