@@ -4,8 +4,8 @@
 # training and 60 test identities, 14 to 18 images each) in relational
 # mode: groups of three identities that share every attribute and differ
 # only in which two of hat, belt and shoes share a colour, redrawn for every
-# image (docs/datasets.md). One schedule for every variant: 40 epochs of 8
-# iterations.
+# image (docs/datasets.md). One schedule for every variant: 40 epochs of 7
+# iterations (the loader drops the last incomplete P x K batch).
 # The model is the grid's trunk and reference: dilated BFE with its fixed
 # Batch DropBlock, no attention. Every `*_synthetic-relational.py` config of
 # configs/ablation/ inherits this file and changes one thing; run them all
