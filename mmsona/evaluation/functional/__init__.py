@@ -7,11 +7,12 @@ from .query_expansion import query_expansion
 from .rank_metrics import (evaluate_distance_rows, evaluate_features,
                            evaluate_rank)
 from .re_ranking import KReciprocalReRanker, re_ranking
+from .reference import reference_evaluate
 from .single_shot import SingleShotCMC
 
 __all__ = [
     'compute_distance', 'PairwiseDistance', 'GalleryIndex', 'positive_ranks',
     'evaluate_rank', 'evaluate_features', 'evaluate_distance_rows',
-    'SingleShotCMC', 're_ranking', 'KReciprocalReRanker', 'query_expansion',
-    'attention_mass', 'chance_mass', 'part_fractions'
+    'reference_evaluate', 'SingleShotCMC', 're_ranking', 'KReciprocalReRanker',
+    'query_expansion', 'attention_mass', 'chance_mass', 'part_fractions'
 ]
