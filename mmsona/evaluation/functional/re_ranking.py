@@ -5,7 +5,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .distance import PairwiseDistance, _check_metric, to_tensor
+from .distance import PairwiseDistance, _check_metric
+from .inputs import as_feature_pair
 from .rank_metrics import default_chunk_size
 
 __all__ = ['KReciprocalReRanker', 're_ranking']
@@ -112,15 +113,7 @@ class KReciprocalReRanker:
                  lambda_value: float = 0.3,
                  metric: str = 'euclidean',
                  chunk_size: Optional[int] = None) -> None:
-        query = to_tensor(q_feats)
-        if not query.is_floating_point():
-            query = query.double()
-        gallery = to_tensor(g_feats, device=query.device, dtype=query.dtype)
-        if query.dim() != 2 or gallery.dim() != 2 \
-                or query.shape[1] != gallery.shape[1]:
-            raise ValueError(
-                'Expected query (Q, D) and gallery (G, D) features, got '
-                f'shapes {tuple(query.shape)} and {tuple(gallery.shape)}.')
+        query, gallery = as_feature_pair(q_feats, g_feats)
         _check_metric(metric)
         if k1 < 1 or k2 < 1:
             raise ValueError(f'k1 and k2 must be >= 1, got {k1}, {k2}.')
