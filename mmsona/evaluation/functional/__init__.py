@@ -13,8 +13,8 @@ from .single_shot import SingleShotCMC
 
 __all__ = [
     'compute_distance', 'PairwiseDistance', 'GalleryIndex', 'RankingOptions',
-    'positive_ranks',
-    'evaluate_rank', 'evaluate_features', 'evaluate_distance_rows',
-    'reference_evaluate', 'SingleShotCMC', 're_ranking', 'KReciprocalReRanker',
-    'query_expansion', 'attention_mass', 'chance_mass', 'part_fractions'
+    'positive_ranks', 'evaluate_rank', 'evaluate_features',
+    'evaluate_distance_rows', 'reference_evaluate', 'SingleShotCMC',
+    're_ranking', 'KReciprocalReRanker', 'query_expansion', 'attention_mass',
+    'chance_mass', 'part_fractions'
 ]

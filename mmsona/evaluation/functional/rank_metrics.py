@@ -109,8 +109,7 @@ def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
         dict: ``cmc`` (``np.ndarray`` of ``max_rank`` fractions), ``mAP``
         and ``mINP`` (floats in [0, 1]) and ``num_valid_queries`` (int).
     """
-    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats,
-                             seed)
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
     return _summarise_rows(distance_rows, (q_pids, g_pids, q_camids, g_camids),
                            options, torch.device(device or 'cpu'))
 
@@ -200,8 +199,7 @@ def evaluate_rank(distmat: ArrayLike,
         dict: ``cmc`` (``np.ndarray[max_rank]``), ``mAP``, ``mINP`` (floats
         in [0, 1]) and ``num_valid_queries`` (int).
     """
-    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats,
-                             seed)
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
     distmat = to_tensor(distmat)
     if not distmat.is_floating_point():
         distmat = distmat.double()
@@ -254,8 +252,7 @@ def evaluate_features(q_feats: ArrayLike,
         dict: ``cmc``, ``mAP``, ``mINP`` and ``num_valid_queries`` as in
         :func:`evaluate_rank`.
     """
-    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats,
-                             seed)
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
     q_feats, g_feats = as_feature_pair(q_feats, g_feats)
     for name, feats in (('query', q_feats), ('gallery', g_feats)):
         # A finite sum proves every entry finite; only otherwise look closer.

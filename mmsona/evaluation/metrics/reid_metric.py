@@ -234,7 +234,10 @@ class ReIDMetric(BaseMetric):
         g_feats = feats['gallery'].to(device)
         if self.aqe:
             q_feats, g_feats = query_expansion(
-                q_feats, g_feats, chunk_size=self.ranking.chunk_size, **self.aqe_cfg)
+                q_feats,
+                g_feats,
+                chunk_size=self.ranking.chunk_size,
+                **self.aqe_cfg)
         ids = (pids['query'], pids['gallery'], camids['query'],
                camids['gallery'])
         options = asdict(self.ranking)
