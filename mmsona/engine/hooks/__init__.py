@@ -10,6 +10,6 @@ from .rng_state_hook import RNGStateHook, get_rng_state, set_rng_state
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write',
     'IdentityBatchCheckHook', 'NonFiniteLossError', 'NonFiniteLossHook',
-    'NumClassesCheckHook', 'ReIDVisualizationHook',
-    'write_rank_lists', 'RNGStateHook', 'get_rng_state', 'set_rng_state'
+    'NumClassesCheckHook', 'ReIDVisualizationHook', 'write_rank_lists',
+    'RNGStateHook', 'get_rng_state', 'set_rng_state'
 ]
