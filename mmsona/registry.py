@@ -6,8 +6,9 @@ written for mmsona can use MMPretrain components (``ResNet``,
 ``LabelSmoothLoss``, ``ClsDataPreprocessor`` ...) without a scope prefix, and
 other OpenMMLab projects can reach mmsona's with ``type='mmsona.X'``.
 
-Two additions make the ``mmsona`` scope known to MMEngine from any project
-(see :func:`_make_reachable_from_root` and ``docs/registry.md``):
+Two additions, made when :mod:`mmsona` is imported, make the ``mmsona``
+scope known to MMEngine from any project (both in
+:mod:`mmsona.utils.mmengine_compat`; see ``docs/registry.md``):
 
 - every registry is also listed among its root's children, so
   ``type='mmsona.X'`` resolves from registries that are direct children of
@@ -15,17 +16,9 @@ Two additions make the ``mmsona`` scope known to MMEngine from any project
   MMPretrain's;
 - ``mmsona`` is added to MMEngine's ``MODULE2PACKAGE`` table and its
   ``.mim`` folder is found for editable installs too, so a config parsed
-  after this module is imported may inherit
-  ``_base_ = 'mmsona::sona/sona_r50_market.py'`` (see
-  :func:`_mmsona_installed_path`).
+  after ``import mmsona`` may inherit
+  ``_base_ = 'mmsona::sona/sona_r50_market.py'``.
 """
-import functools
-import os.path as osp
-import warnings
-from typing import Callable
-
-import mmengine.config.config as mmengine_config
-from mmengine.config.utils import MODULE2PACKAGE
 from mmengine.registry import Registry
 from mmpretrain.registry import BATCH_AUGMENTS as MMPRETRAIN_BATCH_AUGMENTS
 from mmpretrain.registry import DATA_SAMPLERS as MMPRETRAIN_DATA_SAMPLERS
@@ -165,75 +158,3 @@ BATCH_AUGMENTS = Registry(
     parent=MMPRETRAIN_BATCH_AUGMENTS,
     scope='mmsona',
     locations=['mmsona.models'])
-
-
-def _make_reachable_from_root(registry: Registry) -> None:
-    """List ``registry`` among its root's children too, by scope name.
-
-    MMEngine 0.10's ``Registry.get('mmsona.X')``, called on a registry of
-    another scope, looks in that registry's own children and then only in
-    the root's *direct* children. mmsona's registries are grandchildren of
-    the root (MMEngine -> MMPretrain -> mmsona), so from a project whose
-    registries hang directly off MMEngine's, ``type='mmsona.X'`` failed with
-    ``KeyError: 'mmsona.X is not in the <scope>::model registry'``.
-
-    The registry keeps MMPretrain's registry as its ``parent`` (unprefixed
-    MMPretrain names still resolve from mmsona configs); the root only gains
-    a second reference to the same object under the key ``'mmsona'``.
-    MMEngine's depth-first ``_search_child`` (used to switch to a
-    ``default_scope`` or ``_scope_``) finds that same object either way, and
-    the walks over ``children`` (``is_model_wrapper``,
-    ``traverse_registry_tree``) at most visit it twice. Nothing is changed if
-    another registry already holds the scope name at the root.
-
-    Args:
-        registry (Registry): An mmsona registry.
-    """
-    children = registry.root.children
-    holder = children.setdefault(registry.scope, registry)
-    if holder is not registry:
-        warnings.warn(
-            f'The root "{registry.root.name}" registry already has a child '
-            f'with scope "{registry.scope}"; type="{registry.scope}.X" may '
-            'then not find mmsona\'s modules from other projects.')
-
-
-for _name in __all__:
-    _make_reachable_from_root(globals()[_name])
-del _name
-
-
-def _mmsona_installed_path(get_installed_path: Callable) -> Callable:
-    """Wrap MMEngine's ``get_installed_path`` to locate mmsona's sources.
-
-    MMEngine looks for ``mmsona::<path>`` under
-    ``<distribution location>/mmsona/.mim/configs``. For a PEP 660 editable
-    install (``pip install -e .``) that folder does not exist: the
-    distribution's metadata is in ``site-packages`` but the package stays
-    in the source tree. mmsona's answer is therefore the folder of the
-    imported package itself, for wheels and editable installs alike; other
-    packages are passed to MMEngine's function unchanged.
-
-    Args:
-        get_installed_path (Callable): MMEngine's function.
-
-    Returns:
-        Callable: The wrapped function.
-    """
-
-    @functools.wraps(get_installed_path)
-    def wrapper(package: str) -> str:
-        if package == 'mmsona':
-            return osp.dirname(osp.abspath(__file__))
-        return get_installed_path(package)
-
-    wrapper.mmsona_wrapped = True
-    return wrapper
-
-
-# ``_base_ = 'mmsona::...'`` is accepted by MMEngine only for the packages
-# listed in MODULE2PACKAGE (module name -> pip package name).
-MODULE2PACKAGE.setdefault('mmsona', 'mmsona')
-if not getattr(mmengine_config.get_installed_path, 'mmsona_wrapped', False):
-    mmengine_config.get_installed_path = _mmsona_installed_path(
-        mmengine_config.get_installed_path)

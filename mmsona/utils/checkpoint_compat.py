@@ -19,7 +19,8 @@ API (both end in :func:`trusted_checkpoints` or the ``trust`` argument of
 the environment; one warning then names the file.
 
 ``import mmsona`` registers :func:`load_local_checkpoint` as MMEngine's
-loader of local paths (:func:`patch_checkpoint_loading`). It is exactly as
+loader of local paths (:func:`mmsona.utils.mmengine_compat.
+patch_checkpoint_loading`). It is exactly as
 strict as MMEngine's own loader on PyTorch >= 2.6; it only adds an error
 message that names the file and the opt-in, and the opt-in itself, which
 nothing outside mmsona's tools and APIs switches on.
@@ -36,14 +37,15 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Union
 import numpy as np
 import torch
 from mmengine.logging import HistoryBuffer
-from mmengine.runner.checkpoint import CheckpointLoader, load_state_dict
+from mmengine.runner.checkpoint import load_state_dict
 from torch import nn
 
 __all__ = [
     'TRUST_ENV', 'TrustedCheckpointWarning', 'UntrustedCheckpointError',
     'is_plain_data', 'is_trusted', 'load_checkpoint_to_model',
-    'load_local_checkpoint', 'non_plain_entries', 'patch_checkpoint_loading',
-    'restore_message_hub', 'to_plain_data', 'trusted_checkpoints'
+    'load_from_local_weights_only', 'load_local_checkpoint',
+    'non_plain_entries', 'restore_message_hub', 'to_plain_data',
+    'trusted_checkpoints'
 ]
 
 PathLike = Union[str, os.PathLike]
@@ -255,19 +257,6 @@ def load_from_local_weights_only(filename: str,
         Any: The loaded checkpoint.
     """
     return load_local_checkpoint(filename, map_location)
-
-
-def patch_checkpoint_loading() -> None:
-    """Make MMEngine load local paths with :func:`load_local_checkpoint`.
-
-    As strict as MMEngine's own loader on PyTorch >= 2.6 (and stricter
-    than it where ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD`` is set, which this
-    loader does not follow); files are unpickled fully only when trusted as
-    :func:`load_local_checkpoint` describes. Idempotent; called when
-    :mod:`mmsona` is imported.
-    """
-    CheckpointLoader.register_scheme(
-        prefixes='', loader=load_from_local_weights_only, force=True)
 
 
 def load_checkpoint_to_model(model: nn.Module,

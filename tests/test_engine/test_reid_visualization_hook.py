@@ -9,7 +9,7 @@ import pytest
 import torch
 from mmengine.runner import Runner
 
-from mmsona.engine.hooks import ReIDScoreHook, ReIDVisualizationHook
+from mmsona.engine.hooks import ReIDVisualizationHook
 from mmsona.engine.hooks import reid_visualization_hook as hook_module
 
 
@@ -80,7 +80,7 @@ def runner_cfg(work_dir: str, data_root: str, **hook_kwargs) -> dict:
                 interval=2,
                 save_best='reid/R1_mAP',
                 rule='greater')),
-        custom_hooks=[dict(type='ReIDScoreHook'), hook],
+        custom_hooks=[hook],
         visualizer=dict(
             type='ReIDVisualizer',
             vis_backends=[dict(type='LocalVisBackend')]),
@@ -161,25 +161,6 @@ def test_hook_rejects_bad_options():
         ReIDVisualizationHook(metric='l1')
     with pytest.raises(ValueError, match='attention_position'):
         ReIDVisualizationHook(attention_position=(2, 0.5))
-
-
-def test_score_hook_needs_both_metrics():
-    hook = ReIDScoreHook()
-
-    class Hub:
-        scalars = {}
-
-        def update_scalar(self, key, value):
-            self.scalars[key] = value
-
-    runner = type('R', (), {'message_hub': Hub()})()
-    metrics = {'reid/R1': 90.0}
-    hook.after_val_epoch(runner, metrics)
-    assert 'reid/R1_mAP' not in metrics
-    metrics['reid/mAP'] = 70.0
-    hook.after_test_epoch(runner, metrics)
-    assert metrics['reid/R1_mAP'] == 80.0
-    assert runner.message_hub.scalars == {'test/reid/R1_mAP': 80.0}
 
 
 def test_write_rank_lists_marks_same_camera_matches(tmp_path):

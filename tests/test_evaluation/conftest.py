@@ -1,47 +1,20 @@
-"""Brute-force references and random cases for the evaluation tests."""
+"""Reference evaluator and random cases for the evaluation tests."""
 import numpy as np
 import pytest
 
+from mmsona.evaluation.functional.reference import reference_evaluate
+
 
 def brute_force_rank(distmat, q_pids, g_pids, q_camids, g_camids, max_rank):
-    """Market-protocol metrics by naive per-query loops and a full sort.
+    """Market-protocol metrics of the full-sort reference evaluator.
 
     Returns ``None`` when no query has a valid match.
     """
-    distmat = np.asarray(distmat, dtype=np.float64)
-    num_q, num_g = distmat.shape
-    cmc = np.zeros(max_rank)
-    aps, inps = [], []
-    for i in range(num_q):
-        order = sorted(range(num_g), key=lambda j: (distmat[i, j], j))
-        matches = []
-        for j in order:
-            if g_pids[j] == -1:
-                continue
-            if g_pids[j] == q_pids[i] and g_camids[j] == q_camids[i]:
-                continue
-            matches.append(1 if g_pids[j] == q_pids[i] else 0)
-        if q_pids[i] == -1 or sum(matches) == 0:
-            continue
-        hits, precisions, last = 0, [], 0
-        for rank, match in enumerate(matches):
-            if match:
-                hits += 1
-                precisions.append(hits / (rank + 1))
-                last = rank
-        first = matches.index(1)
-        for r in range(max_rank):
-            if first <= r:
-                cmc[r] += 1
-        aps.append(sum(precisions) / hits)
-        inps.append(hits / (last + 1))
-    if not aps:
+    try:
+        return reference_evaluate(distmat, q_pids, g_pids, q_camids, g_camids,
+                                  max_rank)
+    except ValueError:
         return None
-    return dict(
-        cmc=cmc / len(aps),
-        mAP=sum(aps) / len(aps),
-        mINP=sum(inps) / len(inps),
-        num_valid_queries=len(aps))
 
 
 def random_ids(rng, num_q, num_g, num_ids=5, num_cams=3):

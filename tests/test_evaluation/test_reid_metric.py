@@ -10,7 +10,8 @@ import torch
 from mmengine.structures import BaseDataElement
 
 from mmsona.evaluation import (ReIDMetric, compute_distance, evaluate_features,
-                               evaluate_rank, query_expansion, re_ranking)
+                               evaluate_rank, query_expansion, re_ranking,
+                               reference_evaluate)
 from mmsona.registry import METRICS
 
 
@@ -72,6 +73,7 @@ def expected(summary, topk=(1, 5, 10)):
     out['reid/mAP'] = summary['mAP'] * 100
     out['reid/mINP'] = summary['mINP'] * 100
     out['reid/num_valid_queries'] = summary['num_valid_queries']
+    out['reid/R1_mAP'] = (summary['cmc'][0] * 100 + summary['mAP'] * 100) / 2
     return out
 
 
@@ -141,6 +143,39 @@ def test_options_match_functional(options):
     want = expected(
         evaluate_rank(dist, *ids, **extra), options.get('topk', (1, 5, 10)))
     assert_metrics(run_metric(ReIDMetric(**options), samples), want)
+
+
+def test_cosine_re_ranking_re_ranks_cosine_distances():
+    """Re-ranking starts from the metric's distances, not Euclidean ones."""
+    samples = make_samples(num_query=10, num_gallery=30, seed=4)
+    # Features of very different norms: cosine and Euclidean neighbours
+    # differ (for unit features the two re-rankings would coincide).
+    scales = np.random.default_rng(0).uniform(0.2, 5.0, len(samples))
+    samples = [
+        dict(s, pred_feature=s['pred_feature'] * float(scale))
+        for s, scale in zip(samples, scales)
+    ]
+    (q, g), ids = split(samples)
+    options = dict(rerank=True, rerank_k1=6, rerank_k2=3, rerank_lambda=0.3)
+    want = {}
+    for metric in ('cosine', 'euclidean'):
+        dist = re_ranking(q, g, 6, 3, 0.3, metric=metric)
+        want[metric] = expected(reference_evaluate(dist.numpy(), *ids))
+    # The case tells the two apart.
+    assert want['cosine']['reid/mAP'] != pytest.approx(
+        want['euclidean']['reid/mAP'], abs=1e-6)
+    got = run_metric(ReIDMetric(metric='cosine', **options), samples)
+    assert_metrics(got, want['cosine'])
+
+
+def test_r1_map_is_the_mean_of_r1_and_map():
+    """The score checkpoints can be selected by (save_best='reid/R1_mAP')."""
+    got = run_metric(ReIDMetric(topk=(5, )), make_samples(seed=2))
+    assert 'reid/R1' not in got
+    samples = make_samples(seed=2)
+    full = run_metric(ReIDMetric(), samples)
+    assert got['reid/R1_mAP'] == (full['reid/R1'] + full['reid/mAP']) / 2
+    assert list(full)[-1] == 'reid/R1_mAP'
 
 
 def test_warns_about_and_errors_on_invalid_queries():

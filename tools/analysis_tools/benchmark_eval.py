@@ -8,7 +8,9 @@ imports and the loading of the features; Linux):
 - ``distance``: the query x gallery distance matrix alone (the floor of any
   evaluator that looks at every distance);
 - ``full-argsort``: the standard evaluator algorithm of torchreid /
-  fast-reid's Python path, reimplemented here: full distance matrix, full
+  fast-reid's Python path, which is mmsona's reference evaluator
+  (:func:`mmsona.evaluation.functional.reference.reference_evaluate`, with
+  NumPy's default sort as they use): full distance matrix, full
   ``np.argsort`` of every row, the matches matrix, then per-query CMC, AP
   and INP;
 - ``mmsona``: :func:`mmsona.evaluation.functional.evaluate_features`;
@@ -138,50 +140,6 @@ def make_features(folder: str, scale: str, dim: int, noise: float,
 
 
 # -------------------------------------------------------------- workers --
-def full_argsort_evaluate(distmat: np.ndarray,
-                          q_pids: np.ndarray,
-                          g_pids: np.ndarray,
-                          q_camids: np.ndarray,
-                          g_camids: np.ndarray,
-                          max_rank: int = 50,
-                          block_rows: int = 0) -> dict:
-    """The standard evaluator: full argsort and matches matrix.
-
-    With ``block_rows`` the argsort and matches matrices are built for that
-    many queries at a time (same work, less memory).
-    """
-    num_q, num_g = distmat.shape
-    all_cmc, all_ap, all_inp = [], [], []
-    step = block_rows or num_q
-    for start in range(0, num_q, step):
-        rows = slice(start, start + step)
-        indices = np.argsort(distmat[rows], axis=1)
-        matches = (g_pids[indices] == q_pids[rows,
-                                             np.newaxis]).astype(np.int32)
-        for row, q_idx in enumerate(range(start, min(start + step, num_q))):
-            order = indices[row]
-            remove = (g_pids[order] == q_pids[q_idx]) & (
-                g_camids[order] == q_camids[q_idx])
-            raw_cmc = matches[row][np.invert(remove)]
-            if not np.any(raw_cmc):
-                continue
-            cmc = raw_cmc.cumsum()
-            last = np.where(raw_cmc == 1)[0].max()
-            all_inp.append(cmc[last] / (last + 1.0))
-            cmc[cmc > 1] = 1
-            all_cmc.append(cmc[:max_rank].copy())
-            num_rel = raw_cmc.sum()
-            precision = raw_cmc.cumsum() / np.arange(1, len(raw_cmc) + 1)
-            all_ap.append((precision * raw_cmc).sum() / num_rel)
-        del indices, matches
-    cmc = np.asarray(all_cmc).astype(np.float64).sum(0) / len(all_cmc)
-    return dict(
-        cmc=cmc,
-        mAP=float(np.mean(all_ap)),
-        mINP=float(np.mean(all_inp)),
-        num_valid_queries=len(all_cmc))
-
-
 def full_distance(q, g):
     """The full distance matrix in one product (fast-reid's formula)."""
     import torch
@@ -222,6 +180,7 @@ def run_worker(mode: str,
     from mmsona.evaluation.functional import (KReciprocalReRanker,
                                               evaluate_distance_rows,
                                               evaluate_features)
+    from mmsona.evaluation.functional.reference import reference_evaluate
     data = {
         name: np.load(osp.join(folder, f'{name}.npy'))
         for name in ('query_feats', 'gallery_feats', 'query_pids',
@@ -243,7 +202,10 @@ def run_worker(mode: str,
         distmat = full_distance(q, g).numpy()
         result['distance_s'] = time.perf_counter() - start
         mid = time.perf_counter()
-        summary = full_argsort_evaluate(distmat, *ids, block_rows=block_rows)
+        # The synthetic distances have no ties: the usual (unstable) sort
+        # ranks like the protocol's stable one.
+        summary = reference_evaluate(
+            distmat, *ids, block_rows=block_rows, sort_kind='quicksort')
         result['ranking_s'] = time.perf_counter() - mid
     elif mode == 'mmsona':
         summary = evaluate_features(q, g, *ids)

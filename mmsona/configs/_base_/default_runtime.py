@@ -6,8 +6,7 @@ from mmengine.visualization import LocalVisBackend
 
 from mmsona.engine.hooks import (AtomicCheckpointHook, IdentityBatchCheckHook,
                                  NonFiniteLossHook, NumClassesCheckHook,
-                                 ReIDScoreHook, ReIDVisualizationHook,
-                                 RNGStateHook)
+                                 ReIDVisualizationHook, RNGStateHook)
 from mmsona.visualization import ReIDVisualizer
 
 default_scope = 'mmsona'
@@ -17,7 +16,7 @@ default_hooks = dict(
     logger=dict(type=LoggerHook, interval=50),
     param_scheduler=dict(type=ParamSchedulerHook),
     # Keep the last checkpoints and the best one by mAP (written atomically;
-    # save_best='reid/R1_mAP' selects by (R1 + mAP) / 2 instead).
+    # save_best='reid/R1_mAP' selects by ReIDMetric's (R1 + mAP) / 2).
     checkpoint=dict(
         type=AtomicCheckpointHook,
         interval=10,
@@ -46,8 +45,6 @@ custom_hooks = [
     dict(type=SyncBuffersHook),
     # Generator states in the checkpoints, so --resume loses nothing.
     dict(type=RNGStateHook),
-    # Adds reid/R1_mAP = (R1 + mAP) / 2 to the metrics.
-    dict(type=ReIDScoreHook),
     # Rank-list (and SONA attention) pictures; tools/test.py --show-dir DIR
     # enables it.
     dict(type=ReIDVisualizationHook, enable=False, draw_attention=True),

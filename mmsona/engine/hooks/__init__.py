@@ -4,13 +4,12 @@ from .atomic_checkpoint_hook import (AtomicCheckpointHook, AtomicLocalBackend,
 from .identity_batch_check_hook import IdentityBatchCheckHook
 from .nonfinite_loss_hook import NonFiniteLossError, NonFiniteLossHook
 from .num_classes_check_hook import NumClassesCheckHook
-from .reid_score_hook import ReIDScoreHook
 from .reid_visualization_hook import ReIDVisualizationHook, write_rank_lists
 from .rng_state_hook import RNGStateHook, get_rng_state, set_rng_state
 
 __all__ = [
     'AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write',
     'IdentityBatchCheckHook', 'NonFiniteLossError', 'NonFiniteLossHook',
-    'NumClassesCheckHook', 'ReIDScoreHook', 'ReIDVisualizationHook',
-    'write_rank_lists', 'RNGStateHook', 'get_rng_state', 'set_rng_state'
+    'NumClassesCheckHook', 'ReIDVisualizationHook', 'write_rank_lists',
+    'RNGStateHook', 'get_rng_state', 'set_rng_state'
 ]

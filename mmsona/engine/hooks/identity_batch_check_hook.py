@@ -7,24 +7,6 @@ from mmsona.registry import HOOKS
 __all__ = ['IdentityBatchCheckHook']
 
 
-def _check(batch_size: int, num_instances: int, world_size: int) -> None:
-    """Raise a ValueError when a batch cannot hold whole identities."""
-    try:
-        from mmsona.datasets.samplers.identity_sampler import \
-            check_identity_batch
-    except ImportError:
-        check_identity_batch = None
-    if check_identity_batch is not None:
-        check_identity_batch(batch_size, num_instances, world_size)
-        return
-    if batch_size % num_instances:
-        raise ValueError(
-            f'train_dataloader.batch_size={batch_size} (per GPU) is not a '
-            f'multiple of the sampler num_instances={num_instances}: each '
-            'batch must hold whole identities (P x K). Set batch_size to a '
-            f'multiple of {num_instances}.')
-
-
 def _check_enough_identities(num_ids: int, batch_size: int, num_instances: int,
                              world_size: int) -> None:
     """Raise a ValueError when a GPU's share of the identities cannot fill
@@ -61,6 +43,9 @@ class IdentityBatchCheckHook(Hook):
     priority = 'VERY_HIGH'
 
     def before_train(self, runner) -> None:
+        # Imported here: mmsona.engine does not import mmsona.datasets.
+        from mmsona.datasets.samplers.identity_sampler import \
+            check_identity_batch
         loader = runner.train_dataloader
         sampler = getattr(loader, 'sampler', None)
         num_instances = getattr(sampler, 'num_instances', None)
@@ -72,7 +57,7 @@ class IdentityBatchCheckHook(Hook):
         if batch_size is None:
             return
         world_size = get_world_size()
-        _check(int(batch_size), int(num_instances), world_size)
+        check_identity_batch(int(batch_size), int(num_instances), world_size)
         identities = getattr(sampler, 'identities', None)
         if identities is not None:
             _check_enough_identities(

@@ -1,4 +1,5 @@
 """Save and restore the random number generators with the checkpoints."""
+import logging
 import random
 from typing import List, Optional
 
@@ -199,7 +200,7 @@ class RNGStateHook(Hook):
             'workers). Use IdentitySampler with an mmsona dataset, or '
             'num_workers=0, for an exact resume.',
             logger='current',
-            level=30)
+            level=logging.WARNING)
 
     def before_train(self, runner) -> None:
         loader = getattr(runner, 'train_dataloader', None)
@@ -220,7 +221,7 @@ class RNGStateHook(Hook):
                 f'{get_world_size()}; rank {rank} uses state '
                 f'{rank % len(states)}.',
                 logger='current',
-                level=30)
+                level=logging.WARNING)
         set_rng_state(states[rank % len(states)])
         self._states = states
         if getattr(loader, 'persistent_workers', False) and getattr(

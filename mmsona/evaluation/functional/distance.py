@@ -5,30 +5,11 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-__all__ = [
-    'compute_distance', 'PairwiseDistance', 'squared_norms', 'to_tensor'
-]
+from .inputs import as_feature_pair
+
+__all__ = ['compute_distance', 'PairwiseDistance', 'squared_norms']
 
 METRICS = ('euclidean', 'cosine')
-
-
-def to_tensor(data: Union[np.ndarray, torch.Tensor, list],
-              device: Optional[Union[str, torch.device]] = None,
-              dtype: Optional[torch.dtype] = None) -> torch.Tensor:
-    """Convert an array-like to a tensor without copying when possible.
-
-    Args:
-        data (np.ndarray | torch.Tensor | list): The input.
-        device (str | torch.device, optional): Target device. Defaults to
-            the device of ``data`` (CPU for non-tensors).
-        dtype (torch.dtype, optional): Target dtype. Defaults to keeping it.
-
-    Returns:
-        torch.Tensor: The tensor.
-    """
-    if not isinstance(data, torch.Tensor):
-        data = torch.as_tensor(np.asarray(data))
-    return data.to(device=device, dtype=dtype)
 
 
 def squared_norms(feats: torch.Tensor, block: int = 8192) -> torch.Tensor:
@@ -137,15 +118,7 @@ def compute_distance(query: Union[np.ndarray, torch.Tensor],
     Returns:
         torch.Tensor: ``(Q, G)`` distances with the features' float dtype.
     """
-    query = to_tensor(query)
-    if not query.is_floating_point():
-        query = query.double()
-    gallery = to_tensor(gallery, device=query.device, dtype=query.dtype)
-    if query.dim() != 2 or gallery.dim() != 2 \
-            or query.shape[1] != gallery.shape[1]:
-        raise ValueError('Expected query (Q, D) and gallery (G, D) features, '
-                         f'got shapes {tuple(query.shape)} and '
-                         f'{tuple(gallery.shape)}.')
+    query, gallery = as_feature_pair(query, gallery)
     dist_fn = PairwiseDistance(gallery, metric)
     num_query = query.shape[0]
     step = chunk_size or max(num_query, 1)

@@ -1,4 +1,25 @@
-"""Ranks of the true matches of a block of queries, without sorting rows."""
+"""Ranks of the true matches of a block of queries, without sorting rows.
+
+The rank of a match is the number of valid gallery items ranked before it
+(by distance, then gallery index), and CMC, AP and INP need nothing else:
+AP is the mean of ``(j + 1) / (rank_j + 1)`` over the sorted matches ``j``.
+Instead of sorting each row of ``G`` distances, :func:`positive_ranks`
+sorts only the matches of each query (a few per identity) and counts, for
+each match, the items that precede it:
+
+1. look up each query's identity in the gallery: its matches (other
+   cameras) and the items the protocol ignores (same camera), plus junk;
+2. sort the matches of each row by (distance, index) (:class:`_Positives`);
+3. only items no farther than a row's farthest match can precede one of
+   them (the candidates);
+4. count the candidates before each match, by one binary search each
+   (:func:`_count_preceding`), or, when they are many, with a histogram
+   over distance bins that leaves only the items sharing a bin with a
+   match to the search (:func:`_binned_ranks`).
+
+:func:`~mmsona.evaluation.functional.reference.reference_evaluate` gives
+the same numbers by sorting every row.
+"""
 from typing import Tuple
 
 import torch
@@ -21,8 +42,12 @@ class _Positives:
                  positive: torch.Tensor) -> None:
         self.num_pos = positive.sum(1)
         width = int(self.num_pos.max())
+        # Sort the identity group of each row by distance; ``gidx`` is
+        # ascending, so the stable sort breaks ties by gallery index.
         group_dist = dist.gather(1, gidx)
         order = torch.sort(group_dist, dim=1, stable=True).indices
+        # Move the non-matches (same camera, padding) behind the matches,
+        # keeping the matches' order, and keep ``width`` columns.
         is_pad = (~positive.gather(1, order)).to(torch.int8)
         order = order.gather(1,
                              torch.sort(is_pad, dim=1,
@@ -54,6 +79,7 @@ def _count_preceding(rows: torch.Tensor, cols: torch.Tensor,
     num_rows, width = pos.dist.shape
     device = pos.dist.device
     row_ids = torch.arange(num_rows, device=device)
+    # 1. One sorted key per positive: (row, distance level, gallery index).
     thr_dist = pos.dist[pos.valid]
     thr_row = row_ids.unsqueeze(1).expand(-1, width)[pos.valid]
     levels = torch.unique(thr_dist)
@@ -63,6 +89,8 @@ def _count_preceding(rows: torch.Tensor, cols: torch.Tensor,
                          'use a smaller chunk_size.')
     thr_key = (thr_row * span + 2 * torch.searchsorted(levels, thr_dist) +
                1) * num_gallery + pos.gidx[pos.valid]
+    # 2. The same key for every item: an item between two levels gets the
+    # even slot below the next level, one equal to a level its odd slot.
     slot = torch.searchsorted(levels, values)
     equal = levels[slot.clamp(max=levels.numel() - 1)] == values
     key = (rows * span + 2 * slot + equal) * num_gallery + cols
@@ -70,6 +98,8 @@ def _count_preceding(rows: torch.Tensor, cols: torch.Tensor,
     # Item c precedes the positives at sorted positions >= b(c), b(c) being
     # the number of its row's positives with a key <= its own. Row r owns
     # histogram bins [start_r + r, start_r + r + num_pos_r].
+    # 3. Place each item among the positives' keys and count per slot; the
+    # cumulative count at positive i is the number of items before it.
     bins = torch.searchsorted(thr_key, key, right=True) + rows
     del key
     total = thr_key.numel() + num_rows
@@ -107,6 +137,7 @@ def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
     num_rows, num_gallery = dist.shape
     device = dist.device
     top = NUM_BINS + 1
+    # 1. A linear map per row from distance to bin, spanning its positives.
     last = (pos.num_pos - 1).clamp(min=0).unsqueeze(1)
     nearest, high = pos.dist[:, :1], pos.dist.gather(1, last)
     spread = high - nearest
@@ -124,6 +155,8 @@ def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
             scaled.nan_to_num_(nan=0.0, posinf=top, neginf=0.0)
         return scaled.clamp_(0, top).int()
 
+    # 2. Bin every item; ignored ones go to the last bin, after every
+    # positive. Rows get disjoint bin ranges, so one bincount does all.
     bins = to_bins(dist)
     if gallery.junk.numel():
         bins.index_fill_(1, gallery.junk, top)
@@ -134,6 +167,8 @@ def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
         device=device).unsqueeze(1)
     bins += row_offset
     pos_bins += row_offset
+    # 3. Items in a bin of their own row's positive are ranked exactly;
+    # the others are counted by the histogram.
     hist = torch.bincount(bins.view(-1), minlength=num_rows * (top + 1))
     shared = torch.zeros_like(hist, dtype=torch.bool)
     shared[pos_bins.long()] = True
@@ -142,6 +177,7 @@ def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
     del bins
     rows, cols, values = _flat_items(exact, dist)
     del exact
+    # 4. Items in lower bins precede a positive; add the exact counts.
     hist.masked_fill_(shared, 0)
     before = hist.cumsum(0) - hist
     below = before[pos_bins.long()] - before[row_offset.long()]
@@ -180,6 +216,8 @@ def positive_ranks(dist: torch.Tensor, q_pids: torch.Tensor,
         meaningless) and ``num_pos`` ``(B,)``, the number of valid matches.
     """
     num_rows, num_gallery = dist.shape
+    # 1. Each query's identity group: matches in other cameras, and the
+    # same-camera items the protocol ignores.
     gidx, in_group = gallery.lookup(q_pids)
     same_cam = gallery.camids[gidx] == q_camids.unsqueeze(1)
     positive = in_group & ~same_cam
@@ -187,17 +225,22 @@ def positive_ranks(dist: torch.Tensor, q_pids: torch.Tensor,
     if num_rows == 0 or int(num_pos.max()) == 0:
         return num_pos.new_zeros((num_rows, 0)), num_pos
 
+    # 2. The matches of each row, sorted by (distance, gallery index).
     dist = dist.contiguous()
     pos = _Positives(dist, gidx, positive)
+    # 3. Candidates: items no farther than the row's farthest match.
     farthest = pos.dist.gather(1, (num_pos - 1).clamp(min=0).unsqueeze(1))
     cand = dist <= farthest
     ign_row, ign_slot = torch.nonzero(in_group & same_cam, as_tuple=True)
     ign_col = gidx[ign_row, ign_slot]
+    # 4a. Many candidates (a weak model): count them with a histogram.
     if int(torch.count_nonzero(cand)) > DENSE_FRACTION * cand.numel():
         del cand
         ranks = _binned_ranks(dist, pos, gallery, ign_row, ign_col)
         return ranks, num_pos
 
+    # 4b. Few candidates: drop rows without matches, junk and ignored
+    # items, then place each remaining one among its row's matches.
     empty_rows = torch.nonzero(num_pos == 0).squeeze(1)
     if empty_rows.numel():
         cand[empty_rows] = False

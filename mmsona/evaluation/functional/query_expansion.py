@@ -5,7 +5,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .distance import to_tensor
+from .inputs import as_feature_pair
 from .rank_metrics import default_chunk_size
 
 __all__ = ['query_expansion']
@@ -63,15 +63,7 @@ def query_expansion(q_feats: ArrayLike,
         tuple[torch.Tensor, torch.Tensor]: Expanded, L2-normalised query and
         gallery features on the device of ``q_feats``.
     """
-    query = to_tensor(q_feats)
-    if not query.is_floating_point():
-        query = query.double()
-    gallery = to_tensor(g_feats, device=query.device, dtype=query.dtype)
-    if query.dim() != 2 or gallery.dim() != 2 \
-            or query.shape[1] != gallery.shape[1]:
-        raise ValueError('Expected query (Q, D) and gallery (G, D) features, '
-                         f'got shapes {tuple(query.shape)} and '
-                         f'{tuple(gallery.shape)}.')
+    query, gallery = as_feature_pair(q_feats, g_feats)
     if k < 0 or alpha < 0:
         raise ValueError(f'k and alpha must be >= 0, got {k} and {alpha}.')
     query, gallery = F.normalize(query, dim=1), F.normalize(gallery, dim=1)

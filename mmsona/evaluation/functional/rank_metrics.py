@@ -1,11 +1,12 @@
 """CMC, mAP and mINP of re-ID retrieval, computed in query chunks."""
-from typing import Callable, Dict, Optional, Union
+from typing import Callable, Dict, Optional, Tuple, Union
 
 import numpy as np
 import torch
 
-from .distance import PairwiseDistance, to_tensor
+from .distance import PairwiseDistance
 from .gallery_index import GalleryIndex
+from .inputs import RankingOptions, as_feature_pair, as_ids, to_tensor
 from .match_ranks import positive_ranks
 from .single_shot import SingleShotCMC
 
@@ -13,7 +14,6 @@ __all__ = ['evaluate_rank', 'evaluate_features', 'evaluate_distance_rows']
 
 ArrayLike = Union[np.ndarray, torch.Tensor]
 Summary = Dict[str, Union[np.ndarray, float, int]]
-PROTOCOLS = ('market', 'cuhk03')
 #: Default number of distance elements per query chunk (``B * G``).
 CHUNK_ELEMENTS = 2**23
 #: Matrix products with fewer rows run slower; use at least this many rows
@@ -66,17 +66,6 @@ class _RankAccumulator:
         self.inp_sum += (num_pos.double() / (last + 1).double()).sum()
 
 
-def _as_ids(ids: ArrayLike, name: str, length: int,
-            device: torch.device) -> torch.Tensor:
-    ids = to_tensor(ids, device=device).reshape(-1)
-    if ids.numel() != length:
-        raise ValueError(f'{name} has {ids.numel()} entries, expected '
-                         f'{length}.')
-    if ids.is_floating_point() or ids.dtype == torch.bool:
-        raise ValueError(f'{name} must hold integers, got {ids.dtype}.')
-    return ids.long()
-
-
 def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
                            q_pids: ArrayLike,
                            g_pids: ArrayLike,
@@ -103,18 +92,16 @@ def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
     Queries without any match are left out (and counted). With
     ``protocol='cuhk03'`` the CMC is the classic single-gallery-shot one
     (see :class:`SingleShotCMC`); mAP and mINP stay the Market ones.
+    :func:`~mmsona.evaluation.functional.reference.reference_evaluate`
+    computes the same numbers by sorting every row.
 
     Args:
         distance_rows (Callable[[int, int], torch.Tensor]): Row supplier.
         q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
         q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
-        max_rank (int): Length of the CMC curve. Defaults to 50.
-        chunk_size (int, optional): Queries per block. Defaults to
-            :func:`default_chunk_size`.
-        protocol (str): ``'market'`` or ``'cuhk03'``. Defaults to
-            ``'market'``.
-        num_repeats (int): CUHK03 sampling trials. Defaults to 10.
-        seed (int): CUHK03 sampling seed. Defaults to 0.
+        max_rank, chunk_size, protocol, num_repeats, seed: The
+            :class:`~mmsona.evaluation.functional.inputs.RankingOptions`
+            (same names and defaults).
         device (str | torch.device, optional): Device of the id tensors;
             should match the rows'. Defaults to CPU.
 
@@ -122,30 +109,34 @@ def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
         dict: ``cmc`` (``np.ndarray`` of ``max_rank`` fractions), ``mAP``
         and ``mINP`` (floats in [0, 1]) and ``num_valid_queries`` (int).
     """
-    if protocol not in PROTOCOLS:
-        raise ValueError(
-            f'Unknown protocol {protocol!r}; use one of {PROTOCOLS}.')
-    if max_rank < 1:
-        raise ValueError(f'max_rank must be >= 1, got {max_rank}.')
-    device = torch.device(device or 'cpu')
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
+    return _summarise_rows(distance_rows, (q_pids, g_pids, q_camids, g_camids),
+                           options, torch.device(device or 'cpu'))
+
+
+def _summarise_rows(distance_rows: Callable[[int, int], torch.Tensor],
+                    ids: Tuple[ArrayLike, ArrayLike, ArrayLike, ArrayLike],
+                    options: RankingOptions, device: torch.device) -> Summary:
+    """:func:`evaluate_distance_rows` with its options in one object."""
+    q_pids, g_pids, q_camids, g_camids = ids
     num_query = len(q_pids)
     num_gallery = len(g_pids)
     if num_query == 0 or num_gallery == 0:
         raise ValueError(f'Cannot evaluate with {num_query} queries and '
                          f'{num_gallery} gallery items: both must be '
                          'non-empty.')
-    q_pids = _as_ids(q_pids, 'q_pids', num_query, device)
-    q_camids = _as_ids(q_camids, 'q_camids', num_query, device)
-    g_pids = _as_ids(g_pids, 'g_pids', num_gallery, device)
-    g_camids = _as_ids(g_camids, 'g_camids', num_gallery, device)
-    step = chunk_size or default_chunk_size(num_gallery)
-    if step < 1:
-        raise ValueError(f'chunk_size must be positive, got {chunk_size}.')
+    q_pids = as_ids(q_pids, 'q_pids', num_query, device)
+    q_camids = as_ids(q_camids, 'q_camids', num_query, device)
+    g_pids = as_ids(g_pids, 'g_pids', num_gallery, device)
+    g_camids = as_ids(g_camids, 'g_camids', num_gallery, device)
+    step = options.chunk_size or default_chunk_size(num_gallery)
+    max_rank = options.max_rank
 
     gallery = GalleryIndex(g_pids, g_camids)
     acc = _RankAccumulator(max_rank, device)
-    single_shot = SingleShotCMC(gallery, num_query, max_rank, num_repeats,
-                                seed) if protocol == 'cuhk03' else None
+    single_shot = SingleShotCMC(
+        gallery, num_query, max_rank, options.num_repeats,
+        options.seed) if options.protocol == 'cuhk03' else None
     for start in range(0, num_query, step):
         end = min(start + step, num_query)
         dist = distance_rows(start, end)
@@ -200,17 +191,15 @@ def evaluate_rank(distmat: ArrayLike,
             is closer); NaN is rejected.
         q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
         q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
-        max_rank (int): Length of the CMC curve. Defaults to 50.
-        chunk_size (int, optional): Queries per chunk.
-        protocol (str): ``'market'`` or ``'cuhk03'`` (single-gallery-shot
-            CMC). Defaults to ``'market'``.
-        num_repeats (int): CUHK03 sampling trials. Defaults to 10.
-        seed (int): CUHK03 sampling seed. Defaults to 0.
+        max_rank, chunk_size, protocol, num_repeats, seed: The
+            :class:`~mmsona.evaluation.functional.inputs.RankingOptions`
+            (same names and defaults).
 
     Returns:
         dict: ``cmc`` (``np.ndarray[max_rank]``), ``mAP``, ``mINP`` (floats
         in [0, 1]) and ``num_valid_queries`` (int).
     """
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
     distmat = to_tensor(distmat)
     if not distmat.is_floating_point():
         distmat = distmat.double()
@@ -223,18 +212,9 @@ def evaluate_rank(distmat: ArrayLike,
         raise ValueError(f'distmat has shape {tuple(distmat.shape)} but '
                          f'there are {len(q_pids)} queries and '
                          f'{len(g_pids)} gallery items.')
-    return evaluate_distance_rows(
-        lambda start, end: distmat[start:end],
-        q_pids,
-        g_pids,
-        q_camids,
-        g_camids,
-        max_rank=max_rank,
-        chunk_size=chunk_size,
-        protocol=protocol,
-        num_repeats=num_repeats,
-        seed=seed,
-        device=distmat.device)
+    return _summarise_rows(lambda start, end: distmat[start:end],
+                           (q_pids, g_pids, q_camids, g_camids), options,
+                           distmat.device)
 
 
 def evaluate_features(q_feats: ArrayLike,
@@ -264,42 +244,22 @@ def evaluate_features(q_feats: ArrayLike,
         q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
         metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
             ``'euclidean'``.
-        max_rank (int): Length of the CMC curve. Defaults to 50.
-        chunk_size (int, optional): Queries per chunk. Defaults to
-            :func:`default_chunk_size`.
-        protocol (str): ``'market'`` or ``'cuhk03'``. Defaults to
-            ``'market'``.
-        num_repeats (int): CUHK03 sampling trials. Defaults to 10.
-        seed (int): CUHK03 sampling seed. Defaults to 0.
+        max_rank, chunk_size, protocol, num_repeats, seed: The
+            :class:`~mmsona.evaluation.functional.inputs.RankingOptions`
+            (same names and defaults).
 
     Returns:
         dict: ``cmc``, ``mAP``, ``mINP`` and ``num_valid_queries`` as in
         :func:`evaluate_rank`.
     """
-    q_feats = to_tensor(q_feats)
-    if not q_feats.is_floating_point():
-        q_feats = q_feats.double()
-    g_feats = to_tensor(g_feats, device=q_feats.device, dtype=q_feats.dtype)
-    if q_feats.dim() != 2 or g_feats.dim() != 2 \
-            or q_feats.shape[1] != g_feats.shape[1]:
-        raise ValueError('Expected query (Q, D) and gallery (G, D) features, '
-                         f'got shapes {tuple(q_feats.shape)} and '
-                         f'{tuple(g_feats.shape)}.')
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
+    q_feats, g_feats = as_feature_pair(q_feats, g_feats)
     for name, feats in (('query', q_feats), ('gallery', g_feats)):
         # A finite sum proves every entry finite; only otherwise look closer.
         if not bool(torch.isfinite(feats.sum())) \
                 and not bool(torch.isfinite(feats).all()):
             raise ValueError(f'The {name} features contain NaN or inf.')
     dist_fn = PairwiseDistance(g_feats, metric)
-    return evaluate_distance_rows(
-        lambda start, end: dist_fn(q_feats[start:end]),
-        q_pids,
-        g_pids,
-        q_camids,
-        g_camids,
-        max_rank=max_rank,
-        chunk_size=chunk_size,
-        protocol=protocol,
-        num_repeats=num_repeats,
-        seed=seed,
-        device=q_feats.device)
+    return _summarise_rows(lambda start, end: dist_fn(q_feats[start:end]),
+                           (q_pids, g_pids, q_camids, g_camids), options,
+                           q_feats.device)

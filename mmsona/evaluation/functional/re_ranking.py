@@ -1,11 +1,34 @@
-"""k-reciprocal re-ranking (Zhong et al., CVPR 2017) in bounded memory."""
+"""k-reciprocal re-ranking (Zhong et al., CVPR 2017) in bounded memory.
+
+The paper's steps, on the joint set of the ``N = Q + G`` items, and where
+:class:`KReciprocalReRanker` does each:
+
+1. base distance ``d(p, g)``, divided by its row maximum (``__init__``);
+2. ``N(p, k)``: the ``k + 1`` nearest items of ``p`` (``p`` itself, at
+   distance 0, among them), by (distance, index) (:func:`_nearest`);
+3. ``R(p, k1) = {g in N(p, k1) : p in N(g, k1)}``, the k-reciprocal
+   neighbours (:func:`_reciprocal`);
+4. ``R*(p, k1)``: ``R(p, k1)`` joined with every ``R(q, k1 / 2)``,
+   ``q in R(p, k1)``, that shares more than 2/3 of its items with
+   ``R(p, k1)`` (``_memberships``);
+5. ``V[p, g] = exp(-d(p, g))`` for ``g in R*(p, k1)``, 0 elsewhere,
+   normalised to sum 1: a Gaussian kernel on the distances, stored as a
+   sparse row (``_memberships``);
+6. local query expansion: ``V[p]`` replaced by the mean of ``V[q]`` over
+   ``q in N(p, k2)`` (``_expand``);
+7. Jaccard distance ``1 - sum(min(V[p], V[g])) / sum(max(V[p], V[g]))``
+   (``jaccard``);
+8. ``d*(p, g) = (1 - lambda) * jaccard + lambda * d(p, g)``
+   (``__call__``).
+"""
 from typing import Optional, Tuple, Union
 
 import numpy as np
 import torch
 import torch.nn.functional as F
 
-from .distance import PairwiseDistance, _check_metric, to_tensor
+from .distance import PairwiseDistance, _check_metric
+from .inputs import as_feature_pair
 from .rank_metrics import default_chunk_size
 
 __all__ = ['KReciprocalReRanker', 're_ranking']
@@ -112,15 +135,7 @@ class KReciprocalReRanker:
                  lambda_value: float = 0.3,
                  metric: str = 'euclidean',
                  chunk_size: Optional[int] = None) -> None:
-        query = to_tensor(q_feats)
-        if not query.is_floating_point():
-            query = query.double()
-        gallery = to_tensor(g_feats, device=query.device, dtype=query.dtype)
-        if query.dim() != 2 or gallery.dim() != 2 \
-                or query.shape[1] != gallery.shape[1]:
-            raise ValueError(
-                'Expected query (Q, D) and gallery (G, D) features, got '
-                f'shapes {tuple(query.shape)} and {tuple(gallery.shape)}.')
+        query, gallery = as_feature_pair(q_feats, g_feats)
         _check_metric(metric)
         if k1 < 1 or k2 < 1:
             raise ValueError(f'k1 and k2 must be >= 1, got {k1}, {k2}.')
@@ -135,8 +150,9 @@ class KReciprocalReRanker:
             query = F.normalize(query, dim=1)
             gallery = F.normalize(gallery, dim=1)
         feats = torch.cat([query, gallery])
-        # 1 - cos = |a - b|^2 / 2 for unit vectors: one code path, and the
-        # factor cancels in the row normalisation below.
+        # Step 1: the base distance. 1 - cos = |a - b|^2 / 2 for unit
+        # vectors: one code path, and the factor cancels in the row
+        # normalisation below.
         self._base = PairwiseDistance(feats, 'euclidean', squared=True)
         self._base_gallery = PairwiseDistance(
             feats[self.num_query:], 'euclidean', squared=True)
@@ -144,6 +160,9 @@ class KReciprocalReRanker:
         self._query_feats = feats[:self.num_query]
         step = chunk_size or default_chunk_size(num)
 
+        # Steps 1-2 in one pass over the N x N distances, in row chunks:
+        # each row's maximum and its nearest items (enough for N(p, k1)
+        # and N(p, k2)).
         width = min(max(k1 + 1, k2), num)
         self.row_max = feats.new_empty(num)
         neighbours = torch.empty((num, width),
@@ -155,10 +174,12 @@ class KReciprocalReRanker:
             neighbours[start:start + step] = _nearest(dist, width)
             del dist
         self.row_max.clamp_(min=torch.finfo(feats.dtype).tiny)
+        # Steps 3-5: the sparse rows V; step 6: their local expansion.
         crow, col, val = self._memberships(neighbours, step)
         if k2 != 1:
             crow, col, val = self._expand(neighbours[:, :k2], crow, col, val)
         self._crow, self._col, self._val = crow, col, val
+        # For step 7: the gallery rows of V by column, to join query rows.
         self._build_inverted(crow, col, val)
 
     def _memberships(self, neighbours: torch.Tensor, step: int
@@ -166,6 +187,8 @@ class KReciprocalReRanker:
         """Sparse rows ``V`` of the expanded k-reciprocal sets (CSR)."""
         num = neighbours.shape[0]
         device = neighbours.device
+        # Step 3: N(p, k1) and N(p, k1 / 2), and which of their members are
+        # reciprocal: R(p, k1) and R(p, k1 / 2) as masks.
         near = neighbours[:, :self.k1 + 1]
         half = neighbours[:, :int(round(self.k1 / 2)) + 1]
         near_ok = _reciprocal(near, step)
@@ -176,7 +199,10 @@ class KReciprocalReRanker:
         for start in range(0, num, row_step):
             rows = torch.arange(
                 start, min(start + row_step, num), device=device)
+            # R(p, k1) of each row (-1 marks a non-member).
             members = near[rows].masked_fill(~near_ok[rows], -1)
+            # Step 4: for each member q, R(q, k1 / 2), and how many of its
+            # items are in R(p, k1); it joins when more than 2/3 are.
             cand_half = half[members.clamp(min=0)]
             cand_ok = half_ok[members.clamp(min=0)] \
                 & near_ok[rows].unsqueeze(2)
@@ -184,6 +210,8 @@ class KReciprocalReRanker:
                                                              k_near)).any(3)
             overlap = (inside & cand_ok).sum(2)
             take = overlap > 2 / 3 * cand_ok.sum(2)
+            # R*(p, k1): the union, as sorted unique item indices (``num``
+            # marks an empty slot).
             added = cand_half.masked_fill(~(cand_ok & take.unsqueeze(2)), num)
             pool = torch.cat(
                 [members.masked_fill(members < 0, num),
@@ -191,6 +219,7 @@ class KReciprocalReRanker:
             pool = torch.sort(pool, dim=1).values
             keep = pool < num
             keep[:, 1:] &= pool[:, 1:] != pool[:, :-1]
+            # Step 5: Gaussian-kernel weights exp(-d), normalised per row.
             owner, member = rows.unsqueeze(1).expand_as(pool)[keep], pool[keep]
             base = self._pair_distance(owner, member) / self.row_max[owner]
             weight = torch.exp(-base)
@@ -221,7 +250,11 @@ class KReciprocalReRanker:
     def _expand(self, neighbours: torch.Tensor, crow: torch.Tensor,
                 col: torch.Tensor, val: torch.Tensor
                 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        """Average each sparse row with those of its nearest items."""
+        """Average each sparse row with those of its nearest items.
+
+        Step 6: ``V[p] = mean of V[q] over q in N(p, k2)`` (``p`` itself,
+        at distance 0, among them), summing the sparse rows entry by entry.
+        """
         num, k2 = neighbours.shape
         device = neighbours.device
         lengths = crow[1:] - crow[:-1]
@@ -260,7 +293,12 @@ class KReciprocalReRanker:
             torch.bincount(g_col, minlength=num).cumsum(0), (1, 0))
 
     def jaccard(self, start: int, end: int) -> torch.Tensor:
-        """Jaccard distances of queries ``start:end`` to the gallery."""
+        """Jaccard distances of queries ``start:end`` to the gallery.
+
+        Step 7. Every row of ``V`` sums to 1, so ``sum(max(V[p], V[g])) =
+        2 - sum(min(V[p], V[g]))``: only the overlap ``sum(min(...))`` is
+        needed, gathered over the columns where both rows are non-zero.
+        """
         device = self._col.device
         num_rows = end - start
         overlap = torch.zeros(
@@ -292,6 +330,7 @@ class KReciprocalReRanker:
         Returns:
             torch.Tensor: ``(end - start, G)`` distances.
         """
+        # Step 8: the Jaccard distance blended with the base distance.
         base = self._base_gallery(self._query_feats[start:end])
         base /= self.row_max[start:end].unsqueeze(1)
         dist = self.jaccard(start, end).mul_(1 - self.lambda_value)

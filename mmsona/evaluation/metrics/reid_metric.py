@@ -2,14 +2,16 @@
 import os
 import os.path as osp
 import warnings
+from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
 from mmengine.evaluator import BaseMetric
 
 from mmsona.registry import METRICS
-from ..functional import (KReciprocalReRanker, evaluate_distance_rows,
-                          evaluate_features, query_expansion)
+from ..functional import (KReciprocalReRanker, RankingOptions,
+                          evaluate_distance_rows, evaluate_features,
+                          query_expansion)
 
 __all__ = ['ReIDMetric']
 
@@ -38,7 +40,9 @@ class ReIDMetric(BaseMetric):
     Ranking uses :func:`mmsona.evaluation.functional.evaluate_features`
     (Market protocol, ties broken by gallery index, bounded memory).
     Results are percentages: ``R1``, ``R5``, ``R10`` (``topk``), ``mAP``,
-    ``mINP``, plus ``num_valid_queries`` (logged as ``reid/R1`` ...).
+    ``mINP`` and ``R1_mAP = (R1 + mAP) / 2``, plus ``num_valid_queries``
+    (logged as ``reid/R1`` ...). Select checkpoints by the combined score
+    with ``default_hooks.checkpoint.save_best='reid/R1_mAP'``.
 
     Args:
         metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
@@ -112,25 +116,20 @@ class ReIDMetric(BaseMetric):
         if metric not in ('euclidean', 'cosine'):
             raise ValueError(f"metric must be 'euclidean' or 'cosine', got "
                              f'{metric!r}.')
-        if protocol not in ('market', 'cuhk03'):
-            raise ValueError(f"protocol must be 'market' or 'cuhk03', got "
-                             f'{protocol!r}.')
+        #: max_rank, chunk_size, protocol, num_repeats and seed, checked.
+        self.ranking = RankingOptions(max_rank, chunk_size, protocol,
+                                      num_repeats, seed)
         topk = tuple(int(k) for k in topk)
         if not topk or min(topk) < 1 or max(topk) > max_rank:
             raise ValueError(f'topk {topk} must lie in [1, max_rank='
                              f'{max_rank}].')
         self.metric = metric
-        self.max_rank = max_rank
         self.topk = topk
-        self.protocol = protocol
         self.rerank = rerank
         self.rerank_cfg = dict(
             k1=rerank_k1, k2=rerank_k2, lambda_value=rerank_lambda)
         self.aqe = aqe
         self.aqe_cfg = dict(k=aqe_k, alpha=aqe_alpha)
-        self.num_repeats = num_repeats
-        self.seed = seed
-        self.chunk_size = chunk_size
         self.device = device
         self.dump_features = dump_features
         self._feature_device: Optional[torch.device] = None
@@ -205,8 +204,8 @@ class ReIDMetric(BaseMetric):
             results (list[dict]): Per-sample results of all ranks.
 
         Returns:
-            dict: Percentages ``R{k}``, ``mAP``, ``mINP`` and
-            ``num_valid_queries``.
+            dict: Percentages ``R{k}``, ``mAP``, ``mINP`` and ``R1_mAP``
+            (their mean of R1 and mAP), and ``num_valid_queries``.
         """
         parts = dict(
             query=[r for r in results if r['is_query']],
@@ -235,21 +234,19 @@ class ReIDMetric(BaseMetric):
         g_feats = feats['gallery'].to(device)
         if self.aqe:
             q_feats, g_feats = query_expansion(
-                q_feats, g_feats, chunk_size=self.chunk_size, **self.aqe_cfg)
+                q_feats,
+                g_feats,
+                chunk_size=self.ranking.chunk_size,
+                **self.aqe_cfg)
         ids = (pids['query'], pids['gallery'], camids['query'],
                camids['gallery'])
-        options = dict(
-            max_rank=self.max_rank,
-            chunk_size=self.chunk_size,
-            protocol=self.protocol,
-            num_repeats=self.num_repeats,
-            seed=self.seed)
+        options = asdict(self.ranking)
         if self.rerank:
             ranker = KReciprocalReRanker(
                 q_feats,
                 g_feats,
                 metric=self.metric,
-                chunk_size=self.chunk_size,
+                chunk_size=self.ranking.chunk_size,
                 **self.rerank_cfg)
             summary = evaluate_distance_rows(
                 ranker, *ids, device=q_feats.device, **options)
@@ -271,4 +268,6 @@ class ReIDMetric(BaseMetric):
         metrics['mAP'] = summary['mAP'] * 100
         metrics['mINP'] = summary['mINP'] * 100
         metrics['num_valid_queries'] = num_valid
+        metrics['R1_mAP'] = (float(summary['cmc'][0]) * 100 +
+                             metrics['mAP']) / 2
         return metrics
