@@ -42,8 +42,10 @@ class ReIDVisualizer(Visualizer):
     - a rank list (:meth:`draw_rank_list`): the query, then its top-k
       gallery images with a green border when the identity matches, red
       when it does not and grey for items the Market1501 protocol ignores
-      (same identity seen by the query's camera); the rank and distance are
-      printed under every image;
+      (same identity seen by the query's camera), or a neutral border
+      (``'unlabelled'``) when there are no identities, as for a search of
+      unlabelled images; the rank and distance are printed under every
+      image;
     - an attention map (:meth:`draw_attention`): one row of a SONA block's
       N x N attention, upsampled over the image as a heat map, with the
       query position marked.
@@ -60,9 +62,15 @@ class ReIDVisualizer(Visualizer):
 
     QUERY_COLOR = (31, 97, 196)
     COLORS = dict(
-        correct=(22, 160, 60), wrong=(214, 39, 40), junk=(150, 150, 150))
+        correct=(22, 160, 60),
+        wrong=(214, 39, 40),
+        junk=(150, 150, 150),
+        unlabelled=(70, 70, 70))
     TEXT_COLORS = dict(
-        correct=(12, 110, 40), wrong=(190, 25, 25), junk=(110, 110, 110))
+        correct=(12, 110, 40),
+        wrong=(190, 25, 25),
+        junk=(110, 110, 110),
+        unlabelled=(40, 40, 40))
 
     def __init__(
         self,
@@ -118,8 +126,9 @@ class ReIDVisualizer(Visualizer):
             query (np.ndarray): The query image, RGB.
             gallery (Sequence[np.ndarray]): Gallery images in rank order.
             distances (Sequence[float]): Query-to-gallery distances.
-            kinds (Sequence[str]): ``'correct'``, ``'wrong'`` or ``'junk'``
-                (ignored by the protocol) for every gallery image.
+            kinds (Sequence[str]): ``'correct'``, ``'wrong'``, ``'junk'``
+                (ignored by the protocol) or ``'unlabelled'`` (no identity
+                known) for every gallery image.
             ranks (Sequence[int | None], optional): Rank printed for every
                 gallery image (None prints none, e.g. for junk). Defaults to
                 1, 2, ... over the non-junk images.
