@@ -103,7 +103,8 @@ if __name__ == '__main__':
         mmcv_requirement(),
         extras_require=dict(
             tests=parse_requirements('requirements/tests.txt'),
-            deploy=parse_requirements('requirements/deploy.txt')),
+            deploy=parse_requirements('requirements/deploy.txt'),
+            faiss=parse_requirements('requirements/faiss.txt')),
         package_data=dict(mmsona=MIM_PACKAGE_DATA),
         cmdclass=dict(build_py=BuildWithMim),
         zip_safe=False)

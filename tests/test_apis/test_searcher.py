@@ -19,10 +19,9 @@ import mmsona.apis.searcher as searcher_module
 from mmsona.apis import ReIDSearcher
 from mmsona.evaluation.functional import compute_distance, re_ranking
 from mmsona.search import (CacheMismatchError, EmptyGalleryError, ExactIndex,
-                           GalleryFeatureCache, Query, QueryError,
-                           build_index, expand_queries, list_images,
-                           load_or_build_index, parse_query,
-                           rerank_candidates)
+                           GalleryFeatureCache, Query, QueryError, build_index,
+                           expand_queries, list_images, load_or_build_index,
+                           parse_query, rerank_candidates)
 
 
 def naive_topk(query, gallery, k, metric):
@@ -51,8 +50,9 @@ def test_exact_index_equals_a_full_sort(metric):
     rng = np.random.default_rng(0)
     gallery = rng.standard_normal((301, 16)).astype(np.float32)
     gallery[200] = gallery[100]  # a duplicate: ties go by index
-    query = np.concatenate([gallery[100:101], rng.standard_normal(
-        (12, 16)).astype(np.float32)])
+    query = np.concatenate(
+        [gallery[100:101],
+         rng.standard_normal((12, 16)).astype(np.float32)])
     # Tiny blocks: many query blocks and gallery chunks to merge.
     index = ExactIndex(metric, block_elements=97)
     index.add(gallery)
@@ -104,8 +104,7 @@ def test_faiss_index_is_saved_and_reused_until_the_features_change(tmp_path):
                                    logs.append)
     assert osp.isfile(tmp_path / 'index_faiss-ivf.bin')
     again = build_index('faiss-ivf', 'euclidean')
-    assert load_or_build_index(again, feats, str(tmp_path), 'v1',
-                               logs.append)
+    assert load_or_build_index(again, feats, str(tmp_path), 'v1', logs.append)
     assert (again.search(query, 5)[1] == first.search(query, 5)[1]).all()
     changed = build_index('faiss-ivf', 'euclidean')
     assert not load_or_build_index(changed, feats[:1500], str(tmp_path), 'v2',
@@ -212,9 +211,9 @@ def test_list_images_skips_hidden_and_excluded_folders(tmp_path):
         path = tmp_path / name
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(b'')
-    assert list_images(str(tmp_path), exclude=[str(tmp_path / 'out')]) == [
-        'sub/w.bmp', 'x.jpg'
-    ]
+    assert list_images(
+        str(tmp_path),
+        exclude=[str(tmp_path / 'out')]) == ['sub/w.bmp', 'x.jpg']
 
 
 def test_queries_files_folders_and_boxes(tmp_path):
@@ -225,12 +224,12 @@ def test_queries_files_folders_and_boxes(tmp_path):
     assert parse_query(frame + ':1,2,30,40') == (frame, (1, 2, 30, 40))
     assert parse_query(frame) == (frame, None)
     queries = expand_queries([str(tmp_path / 'q'), frame + ':0,0,8,9'])
-    assert [osp.basename(q.path) for q in queries] == ['a.jpg', 'b.jpg',
-                                                       'frame.jpg']
+    assert [osp.basename(q.path)
+            for q in queries] == ['a.jpg', 'b.jpg', 'frame.jpg']
     assert queries[2].box == (0, 0, 8, 9)
     assert queries[2].label == frame + ':0,0,8,9'
-    for bad, message in ((str(tmp_path / 'missing.jpg'), 'does not exist'),
-                         (frame + ':5,5,5,9', 'x1 < x2'),
+    for bad, message in ((str(tmp_path / 'missing.jpg'),
+                          'does not exist'), (frame + ':5,5,5,9', 'x1 < x2'),
                          (str(tmp_path / 'q') + ':0,0,4,4', 'is a folder')):
         with pytest.raises(QueryError, match=message):
             expand_queries([bad])
@@ -248,8 +247,8 @@ def test_rerank_over_a_pool_covering_the_gallery_is_full_re_ranking():
     # A pool of a few candidates: only they are ranked.
     few = np.array([[3, 9, -1], [9, 20, 3], [1, 2, 3], [3, 4, 5], [5, 6, 7]])
     idx = rerank_candidates(query, feats, few, topk=10)[1]
-    assert idx.shape == (5, 9) and set(idx.ravel()) == {1, 2, 3, 4, 5, 6, 7,
-                                                       9, 20}
+    assert idx.shape == (5, 9) and set(
+        idx.ravel()) == {1, 2, 3, 4, 5, 6, 7, 9, 20}
 
 
 class PixelExtractor:
@@ -305,16 +304,17 @@ def test_searcher_ranks_copies_and_crops_first(pixel_searcher, tmp_path):
     shutil.copyfile(osp.join(gallery, 'cam2/<b>&.jpg'), copy)
 
     searcher = pixel_searcher()
-    update = searcher.index_gallery(gallery, str(tmp_path / 'cache'),
-                                    progress=False)
+    update = searcher.index_gallery(
+        gallery, str(tmp_path / 'cache'), progress=False)
     assert update.num_embedded == 4
     assert [rel for rel, _ in update.skipped] == ['cam2/bad.jpg']
     results = searcher.search([copy, frame_file + ':100,50,132,114'], topk=3)
-    assert [r.matches[0].path for r in results] == ['cam2/<b>&.jpg',
-                                                    'cam1/p2.png']
+    assert [r.matches[0].path
+            for r in results] == ['cam2/<b>&.jpg', 'cam1/p2.png']
     assert all(len(r.matches) == 3 for r in results)
     assert [m.rank for m in results[0].matches] == [1, 2, 3]
-    assert results[0].matches[0].distance < 1e-3 < results[0].matches[1].distance
+    assert results[0].matches[0].distance < 1e-3 < results[0].matches[
+        1].distance
     assert results[1].query == Query(frame_file, (100, 50, 132, 114))
     reranked = searcher.search(copy, topk=3, rerank=True)
     assert len(reranked[0].matches) == 3

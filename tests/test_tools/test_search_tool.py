@@ -21,19 +21,24 @@ def setup(tmp_path_factory):
     """Tiny checkpoint and a gallery tree with arbitrary names."""
     root = tmp_path_factory.mktemp('search')
     config, ckpt, data_root = make_tiny_checkpoint(str(root))
-    images = sorted(glob.glob(osp.join(data_root, 'bounding_box_test',
-                                       '*.jpg')))[:14]
+    images = sorted(
+        glob.glob(osp.join(data_root, 'bounding_box_test', '*.jpg')))[:14]
     gallery = root / 'gallery'
-    names = ([f'cam a/{i:02d} frame.jpg' for i in range(5)] +
-             [f'sub/deeper/ü{i}.JPG' for i in range(5)] +
+    names = ([f'cam a/{i:02d} frame.jpg'
+              for i in range(5)] + [f'sub/deeper/ü{i}.JPG' for i in range(5)] +
              ['top.png', 'x$y$.jpg', 'wei rd/' + EVIL, 'last.jpeg'])
     for src, name in zip(images, names):
         (gallery / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(src, gallery / name)
     (gallery / 'corrupt.jpg').write_bytes(b'\xff\xd8\xff not a jpeg')
     (gallery / 'notes.txt').write_text('not an image')
-    return dict(root=root, config=config, ckpt=ckpt, gallery=gallery,
-                names=sorted(names), data_root=data_root)
+    return dict(
+        root=root,
+        config=config,
+        ckpt=ckpt,
+        gallery=gallery,
+        names=sorted(names),
+        data_root=data_root)
 
 
 def run(args, capsys):
@@ -77,10 +82,13 @@ def test_search_writes_results_pictures_and_page(setup, tmp_path, capsys):
     copy = tmp_path / 'copy of top.png'
     shutil.copyfile(gallery / 'top.png', copy)
     frame = gallery / 'sub/deeper/ü2.JPG'
-    base = [setup['config'], setup['ckpt'], '--gallery', gallery, '--out',
-            out, '--topk', 4, '--device', 'cpu']
-    queries = ['--query', copy, f'{frame}:2,4,40,100',
-               gallery / 'wei rd' / EVIL]
+    base = [
+        setup['config'], setup['ckpt'], '--gallery', gallery, '--out', out,
+        '--topk', 4, '--device', 'cpu'
+    ]
+    queries = [
+        '--query', copy, f'{frame}:2,4,40,100', gallery / 'wei rd' / EVIL
+    ]
     status, stdout, stderr = run(base + queries, capsys)
     assert status == 0, stderr
     assert embedded(stdout) == len(setup['names'])
@@ -96,8 +104,9 @@ def test_search_writes_results_pictures_and_page(setup, tmp_path, capsys):
     assert entries[0]['matches'][0]['path'] == 'top.png'
     assert entries[0]['matches'][0]['distance'] < 1e-4
     assert entries[2]['matches'][0]['path'] == 'wei rd/' + EVIL
-    assert {m['path'] for q in entries for m in q['matches']} <= set(
-        setup['names'])
+    assert {m['path']
+            for q in entries
+            for m in q['matches']} <= set(setup['names'])
     with open(out / 'results.csv', encoding='utf-8', newline='') as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 12
@@ -132,8 +141,10 @@ def test_search_writes_results_pictures_and_page(setup, tmp_path, capsys):
 def test_cache_of_another_checkpoint_is_refused(setup, tmp_path, capsys):
     out = tmp_path / 'out'
     query = setup['gallery'] / 'top.png'
-    args = ['--gallery', setup['gallery'], '--query', query, '--out', out,
-            '--topk', 2, '--no-pictures', '--device', 'cpu']
+    args = [
+        '--gallery', setup['gallery'], '--query', query, '--out', out,
+        '--topk', 2, '--no-pictures', '--device', 'cpu'
+    ]
     assert run([setup['config'], setup['ckpt']] + args, capsys)[0] == 0
     other = tmp_path / 'other.pth'
     state = torch.load(setup['ckpt'], weights_only=True)
@@ -154,30 +165,35 @@ def test_one_clear_line_for_each_user_error(setup, tmp_path, capsys):
     (empty / 'sub').mkdir(parents=True)
     (empty / 'sub' / 'broken.png').write_bytes(b'junk')
     query = setup['gallery'] / 'top.png'
-    base = [setup['config'], setup['ckpt'], '--out', tmp_path / 'out',
-            '--device', 'cpu']
+    base = [
+        setup['config'], setup['ckpt'], '--out', tmp_path / 'out', '--device',
+        'cpu'
+    ]
     cases = [
         (['--gallery', empty, '--query', query], 'no readable image'),
-        (['--gallery', setup['gallery'], '--query', tmp_path / 'nope.jpg'],
-         'does not exist'),
-        (['--gallery', tmp_path / 'missing', '--query', query],
-         'is not a folder'),
-        (['--gallery', setup['gallery'], '--query', f'{query}:0,0,9999,9'],
-         'exceeds the image'),
+        (['--gallery', setup['gallery'], '--query',
+          tmp_path / 'nope.jpg'], 'does not exist'),
+        (['--gallery', tmp_path / 'missing', '--query',
+          query], 'is not a folder'),
+        (['--gallery', setup['gallery'], '--query',
+          f'{query}:0,0,9999,9'], 'exceeds the image'),
     ]
     for args, message in cases:
         status, _, stderr = run(base + args, capsys)
-        lines = [line for line in stderr.splitlines()
-                 if line.startswith('error')]
+        lines = [
+            line for line in stderr.splitlines() if line.startswith('error')
+        ]
         assert status == 2 and len(lines) == 1 and message in lines[0], stderr
 
 
 def test_faiss_and_rerank_options(setup, tmp_path, capsys, monkeypatch):
     out = tmp_path / 'out'
     query = setup['gallery'] / 'top.png'
-    base = [setup['config'], setup['ckpt'], '--gallery', setup['gallery'],
-            '--query', query, '--out', out, '--topk', 5, '--no-pictures',
-            '--device', 'cpu']
+    base = [
+        setup['config'], setup['ckpt'], '--gallery', setup['gallery'],
+        '--query', query, '--out', out, '--topk', 5, '--no-pictures',
+        '--device', 'cpu'
+    ]
     assert run(base, capsys)[0] == 0
     exact = json.loads((out / 'results.json').read_text())['queries']
     assert run(base + ['--rerank'], capsys)[0] == 0
@@ -203,3 +219,32 @@ def _has_faiss():
     except ImportError:
         return False
     return True
+
+
+def table_rows(stdout):
+    """``{index: [cells]}`` of the benchmark's Markdown table."""
+    rows = {}
+    for line in stdout.splitlines():
+        cells = [c.strip() for c in line.strip('|').split('|')]
+        if line.startswith('| ') and cells[0] in ('exact', 'faiss-flat',
+                                                  'faiss-ivf', 'faiss-hnsw'):
+            rows[cells[0]] = cells[1:]
+    return rows
+
+
+def test_benchmark_search_at_tiny_size(capsys):
+    bench = load_tool('analysis_tools', 'benchmark_search.py')
+    args = ['--gallery', 4000, '--queries', 60, '--dim', 32, '--threads', 1]
+    assert bench.main([str(a) for a in args + ['--in-process']]) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert float(rows['exact'][2]) == 1.0
+    if _has_faiss():
+        assert set(rows) == {'exact', 'faiss-flat', 'faiss-ivf', 'faiss-hnsw'}
+        assert float(rows['faiss-flat'][2]) == 1.0
+        assert float(rows['faiss-ivf'][2]) >= 0.95
+        assert float(rows['faiss-hnsw'][2]) >= 0.95
+    # Each index in its own process, as by default.
+    assert bench.main([str(a) for a in args + ['--indexes', 'exact']]) == 0
+    rows = table_rows(capsys.readouterr().out)
+    assert list(rows) == ['exact'] and float(rows['exact'][2]) == 1.0
+    assert float(rows['exact'][3].replace(',', '')) > 0

@@ -102,8 +102,9 @@ class ExactIndex(BaseIndex):
         rows = max(1, self.block_elements // max(k * dim, 1))
         out = torch.empty(index.shape, device=self.device)
         for start in range(0, query.shape[0], rows):
-            diff = query[start:start + rows].unsqueeze(1) - self.gallery[
-                index[start:start + rows]]
+            diff = query[start:start +
+                         rows].unsqueeze(1) - self.gallery[index[start:start +
+                                                                 rows]]
             out[start:start + rows] = diff.norm(dim=2)
         return out
 
