@@ -248,3 +248,21 @@ def test_benchmark_search_at_tiny_size(capsys):
     rows = table_rows(capsys.readouterr().out)
     assert list(rows) == ['exact'] and float(rows['exact'][2]) == 1.0
     assert float(rows['exact'][3].replace(',', '')) > 0
+
+
+def test_untrusted_checkpoint_is_refused(setup, tmp_path, capsys):
+    from untrusted_helpers import make_untrusted_copy
+    marker = tmp_path / 'marker'
+    evil = make_untrusted_copy(setup['ckpt'], str(tmp_path / 'evil.pth'),
+                               str(marker))
+    args = [
+        setup['config'], evil, '--gallery', setup['gallery'], '--query',
+        setup['gallery'] / 'top.png', '--out', tmp_path / 'out', '--topk', 2,
+        '--no-pictures', '--device', 'cpu'
+    ]
+    status, _, stderr = run(args, capsys)
+    assert status == 2 and 'evil.pth' in stderr
+    assert '--trust-checkpoint' in stderr and not marker.exists()
+    with pytest.warns(UserWarning, match='evil.pth'):
+        status, _, _ = run(args + ['--trust-checkpoint'], capsys)
+    assert status == 0
