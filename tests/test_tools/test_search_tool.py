@@ -207,6 +207,8 @@ def test_faiss_and_rerank_options(setup, tmp_path, capsys, monkeypatch):
         assert [m['path'] for m in flat[0]['matches']
                 ] == [m['path'] for m in exact[0]['matches']]
         assert (out / 'gallery_cache' / 'index_faiss-flat.bin').is_file()
+    from mmsona.search import INDEX_TYPES
+    assert load_tool('search.py').INDEX_TYPES == INDEX_TYPES
     monkeypatch.setitem(sys.modules, 'faiss', None)
     status, _, stderr = run(base + ['--index', 'faiss-hnsw'], capsys)
     assert status == 2 and 'pip install "mmsona[faiss]"' in stderr
@@ -234,7 +236,7 @@ def table_rows(stdout):
 
 def test_benchmark_search_at_tiny_size(capsys):
     bench = load_tool('analysis_tools', 'benchmark_search.py')
-    args = ['--gallery', 4000, '--queries', 60, '--dim', 32, '--threads', 1]
+    args = ['--gallery', 2000, '--queries', 40, '--dim', 32, '--threads', 1]
     assert bench.main([str(a) for a in args + ['--in-process']]) == 0
     rows = table_rows(capsys.readouterr().out)
     assert float(rows['exact'][2]) == 1.0

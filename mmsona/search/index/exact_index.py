@@ -64,13 +64,15 @@ class ExactIndex(BaseIndex):
         return feats
 
     def add(self, features: np.ndarray) -> None:
-        blocks = [
-            self._prepare(np.ascontiguousarray(features[i:i + ADD_ROWS]))
-            for i in range(0, len(features), ADD_ROWS)
-        ]
-        dim = features.shape[1] if len(features.shape) == 2 else 0
-        self.gallery = torch.cat(blocks) if blocks else torch.zeros(
-            (0, dim), device=self.device)
+        if len(features.shape) != 2:
+            raise ValueError(
+                f'Expected (G, D) features, got shape {features.shape}.')
+        # Filled block by block: one copy of the gallery, never two.
+        self.gallery = torch.empty(tuple(features.shape), device=self.device)
+        for start in range(0, len(features), ADD_ROWS):
+            self.gallery[start:start +
+                         ADD_ROWS] = self._prepare(features[start:start +
+                                                            ADD_ROWS])
         self.gallery_sq = self.gallery.pow(2).sum(1)
 
     def _block_distance(self, query: torch.Tensor, q_sq: torch.Tensor,
