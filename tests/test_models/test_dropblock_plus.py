@@ -65,3 +65,32 @@ def test_invalid_ranges_are_rejected():
         DropBlockPlus(h_range=(0.6, 0.3))
     with pytest.raises(ValueError, match='w_range'):
         DropBlockPlus(w_range=(0.0, 1.0))
+
+
+@pytest.mark.parametrize('size', [(12, 8), (7, 5)])
+def test_every_block_position_is_drawn(size):
+    """Over seeded draws the top and left offsets take every value from 0
+    to the last one that keeps the block inside the map."""
+    height, width = size
+    layer = DropBlockPlus(h_range=(0.25, 0.25), w_range=(0.5, 0.5)).train()
+    block_h, block_w = round(0.25 * height), round(0.5 * width)
+    torch.manual_seed(0)
+    tops, lefts = set(), set()
+    for _ in range(300):
+        rows, cols = zero_box(layer(torch.ones(1, 1, height, width))[0, 0])
+        assert rows.numel() == block_h and cols.numel() == block_w
+        tops.add(int(rows.min()))
+        lefts.add(int(cols.min()))
+    assert tops == set(range(height - block_h + 1))
+    assert lefts == set(range(width - block_w + 1))
+
+
+def test_variable_blocks_reach_both_edges():
+    torch.manual_seed(0)
+    layer = DropBlockPlus(h_range=(0.1, 0.5), w_range=(0.3, 0.7)).train()
+    dropped = torch.zeros(20, 10)
+    for _ in range(300):
+        dropped += layer(torch.ones(1, 1, 20, 10))[0, 0] == 0
+    # First and last rows and columns are all dropped at some draw.
+    for edge in (dropped[0], dropped[-1], dropped[:, 0], dropped[:, -1]):
+        assert bool((edge > 0).any())

@@ -115,3 +115,115 @@ def test_two_process_ddp_trains_without_cls_loss(tmp_path):
         # DDP kept the replicas' parameters equal.
         for key, value in ranks[0][name]['params'].items():
             assert torch.equal(value, ranks[1][name]['params'][key]), key
+
+
+@pytest.mark.parametrize('bnneck', [False, True])
+def test_local_columns_are_the_max_pooled_local_branch(bnneck):
+    torch.manual_seed(0)
+    head = build_head(bnneck=bnneck)
+    # Train the BNs a step so that no layer is the identity.
+    head.loss(torch.randn(8, 16, 6, 3), samples())
+    head.eval()
+    x = torch.randn(8, 16, 6, 3)
+    with torch.no_grad():
+        feat = head(x)
+        # Naive local branch: bottleneck, (no DropBlock+ in eval), global
+        # max pooling taken position by position, reduction, BNNeck.
+        block_out = head.local_block(x).flatten(2)
+        pooled = block_out[:, :, 0]
+        for pos in range(1, block_out.shape[2]):
+            pooled = torch.maximum(pooled, block_out[:, :, pos])
+        local = head.local_reduce(pooled)
+        if bnneck:
+            local = head.local_neck(local)
+        glob = head.global_reduce(x.mean(dim=(2, 3)).view(8, 16, 1,
+                                                          1)).flatten(1)
+        if bnneck:
+            glob = head.global_neck(glob)
+    assert torch.allclose(feat, torch.cat([glob, local], dim=1), atol=1e-6)
+
+
+def batch_norm_by_hand(bn, feat):
+    """Training-mode BatchNorm1d: biased batch variance, affine."""
+    mean = feat.mean(dim=0)
+    var = feat.var(dim=0, unbiased=False)
+    return (feat - mean) / torch.sqrt(var + bn.eps) * bn.weight + bn.bias
+
+
+def test_bnneck_feeds_the_classifiers():
+    torch.manual_seed(0)
+    head = build_head(bnneck=True, triplet_loss=None, dropblock=None)
+    with torch.no_grad():
+        # Affine parameters away from (1, 0) and logits far from 0, so a
+        # skipped BNNeck shows in the loss.
+        for neck in (head.global_neck, head.local_neck):
+            neck.weight.uniform_(0.5, 2.0)
+            neck.bias.uniform_(-1.0, 1.0)
+        for cls in (head.global_cls, head.local_cls):
+            cls.weight.normal_(0.0, 0.5)
+    x = torch.randn(8, 16, 6, 3)
+    labels = torch.arange(8) // 2
+    with torch.no_grad():
+        feats = head.branch_features(x)
+        branches = {
+            'global': (head.global_neck, head.global_cls),
+            'local': (head.local_neck, head.local_cls),
+        }
+        expected = {}
+        for name, (neck, cls) in branches.items():
+            logits = cls(batch_norm_by_hand(neck, feats[name]))
+            expected[name] = head.cls_loss(logits, labels)
+    losses = head.loss(x, samples())
+    for name, value in expected.items():
+        assert torch.allclose(losses[f'loss_{name}_cls'], value, atol=1e-6)
+    # The classification loss alone trains the BNNecks' affine parameters.
+    (losses['loss_global_cls'] + losses['loss_local_cls']).backward()
+    for neck in (head.global_neck, head.local_neck):
+        assert neck.weight.grad is not None and neck.bias.grad is not None
+        assert neck.weight.grad.abs().sum() > 0
+        assert neck.bias.grad.abs().sum() > 0
+
+
+# The head's checkpoint keys as saved by every release so far (bnneck=True;
+# without it the two ``*_neck`` entries are absent). A change of a submodule
+# name must keep these loading (a key map in the head) and update this list
+# only together with that map.
+_BN_KEYS = ('weight', 'bias', 'running_mean', 'running_var',
+            'num_batches_tracked')
+_SAVED_MODULES = (
+    ('global_reduce.0', ('weight', )),
+    ('global_reduce.1', _BN_KEYS),
+    ('local_block.conv1', ('weight', )),
+    ('local_block.bn1', _BN_KEYS),
+    ('local_block.conv2', ('weight', )),
+    ('local_block.bn2', _BN_KEYS),
+    ('local_block.conv3', ('weight', )),
+    ('local_block.bn3', _BN_KEYS),
+    ('local_reduce.0', ('weight', )),
+    ('local_reduce.1', _BN_KEYS),
+    ('global_neck', _BN_KEYS),
+    ('local_neck', _BN_KEYS),
+    ('global_cls', ('weight', 'bias')),
+    ('local_cls', ('weight', 'bias')),
+)
+SAVED_KEYS = tuple(f'{module}.{key}' for module, keys in _SAVED_MODULES
+                   for key in keys)
+
+
+def test_checkpoints_with_the_saved_key_names_load(tmp_path):
+    from mmengine.runner import load_checkpoint
+    torch.manual_seed(0)
+    trained = build_head(bnneck=True)
+    trained.loss(torch.randn(8, 16, 6, 3), samples())
+    trained.eval()
+    saved = trained.state_dict()
+    # Exactly the released names, in the released order.
+    assert tuple(saved) == SAVED_KEYS
+    path = str(tmp_path / 'head.pth')
+    torch.save({'state_dict': {key: saved[key] for key in SAVED_KEYS}}, path)
+    torch.manual_seed(1)
+    head = build_head(bnneck=True).eval()
+    load_checkpoint(head, path, strict=True)
+    x = torch.randn(8, 16, 6, 3)
+    with torch.no_grad():
+        assert torch.equal(head(x), trained(x))

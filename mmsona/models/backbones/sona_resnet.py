@@ -1,4 +1,11 @@
-"""ResNet trunk with SONA blocks after chosen stages."""
+"""ResNet trunk with SONA blocks after chosen stages.
+
+The dilated trunk of SONA-Net (Xia et al., "Second-order Non-local Attention
+Networks for Person Re-identification", ICCV 2019, arXiv 1909.00295); with
+no block and layer3 strided it is BFE's trunk (Dai et al., "Batch DropBlock
+Network for Person Re-identification and Beyond", ICCV 2019). The ResNet is
+He et al.'s ("Deep Residual Learning for Image Recognition", CVPR 2016).
+"""
 from typing import Optional, Sequence, Tuple
 
 from mmengine.model import ModuleDict

@@ -1,4 +1,11 @@
-"""BFE's dual-branch head: a global and a local (DropBlock+) branch."""
+"""BFE's dual-branch head: a global and a local (DropBlock+) branch.
+
+Implements the head of BFE (Dai et al., "Batch DropBlock Network for Person
+Re-identification and Beyond", ICCV 2019, arXiv 1811.07130), which SONA-Net
+(Xia et al., ICCV 2019) reuses with DropBlock+ in the local branch. The
+optional BNNeck is Luo et al.'s ("Bag of Tricks and A Strong Baseline for
+Deep Person Re-identification", CVPR Workshops 2019, arXiv 1903.07071).
+"""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -37,6 +44,12 @@ class DualBranchHead(BaseModule):
     drawing random weights in the constructor would shift every seeded
     run. An ``init_cfg`` is applied after these defaults and overrides only
     the layers it names.
+
+    Submodules (their names are the checkpoint keys): ``global_reduce``,
+    ``global_neck`` and ``global_cls``; with the local branch
+    ``local_block``, ``dropblock``, ``local_reduce``, ``local_neck`` and
+    ``local_cls``. A neck is None without ``bnneck``; every ``local_*``
+    module is None when ``local_dim=0``.
 
     Args:
         in_channels (int): Channels of the trunk's feature map.
@@ -91,6 +104,9 @@ class DualBranchHead(BaseModule):
         self.global_reduce = nn.Sequential(
             nn.Conv2d(in_channels, global_dim, 1, bias=False),
             nn.BatchNorm2d(global_dim), nn.ReLU(inplace=True))
+        self.local_block: Optional[nn.Module] = None
+        self.dropblock: Optional[nn.Module] = None
+        self.local_reduce: Optional[nn.Sequential] = None
         if self.with_local:
             self.local_block = Bottleneck(
                 in_channels, in_channels, expansion=4)
@@ -99,13 +115,16 @@ class DualBranchHead(BaseModule):
             self.local_reduce = nn.Sequential(
                 nn.Linear(in_channels, local_dim, bias=False),
                 nn.BatchNorm1d(local_dim), nn.ReLU(inplace=True))
-        for name, dim in zip(self.branches, (global_dim, local_dim)):
-            setattr(self, f'{name}_neck',
-                    nn.BatchNorm1d(dim) if bnneck else None)
-        for name, dim in zip(self.branches, (global_dim, local_dim)):
-            setattr(self, f'{name}_cls', nn.Linear(dim, num_classes))
-            # Deterministic, so it draws nothing from the generators.
-            nn.init.zeros_(getattr(self, f'{name}_cls').bias)
+        self.global_neck = nn.BatchNorm1d(global_dim) if bnneck else None
+        self.local_neck = nn.BatchNorm1d(
+            local_dim) if bnneck and self.with_local else None
+        self.global_cls = nn.Linear(global_dim, num_classes)
+        # Deterministic, so it draws nothing from the generators.
+        nn.init.zeros_(self.global_cls.bias)
+        self.local_cls: Optional[nn.Linear] = None
+        if self.with_local:
+            self.local_cls = nn.Linear(local_dim, num_classes)
+            nn.init.zeros_(self.local_cls.bias)
         self.triplet_loss = build_model_in_scope(
             triplet_loss) if triplet_loss else None
         self.cls_loss = build_model_in_scope(cls_loss) if cls_loss else None
@@ -115,11 +134,10 @@ class DualBranchHead(BaseModule):
             # a gradient stop DDP (find_unused_parameters=False) at the
             # second iteration. They are kept, so checkpoints and seeded
             # initialisation stay as with a classification loss.
-            for name in self.branches:
-                for module in (getattr(self, f'{name}_cls'),
-                               getattr(self, f'{name}_neck')):
-                    if module is not None:
-                        module.requires_grad_(False)
+            for _, neck, classifier in self._branch_output_layers():
+                classifier.requires_grad_(False)
+                if neck is not None:
+                    neck.requires_grad_(False)
 
     @property
     def with_local(self) -> bool:
@@ -131,23 +149,76 @@ class DualBranchHead(BaseModule):
         """Names of the branches, in the order of the test feature."""
         return ('global', 'local') if self.with_local else ('global', )
 
-    def init_weights(self) -> None:
-        """Kaiming for the reductions, small normal for the classifiers,
-        then ``init_cfg`` (which overrides only what it names)."""
-        for name in self.branches:
-            kaiming_init(getattr(self, f'{name}_reduce')[0], mode='fan_out')
-        for name in self.branches:
-            normal_init(getattr(self, f'{name}_cls'), std=0.001, bias=0.0)
-        for name in self.branches:
-            neck = getattr(self, f'{name}_neck')
-            if neck is not None:
-                constant_init(neck, 1.0, bias=0.0)
-        super().init_weights()
-
     @property
     def feature_dim(self) -> int:
         """Width of the test feature."""
         return self.global_dim + self.local_dim
+
+    def init_weights(self) -> None:
+        """Kaiming for the reductions, small normal for the classifiers,
+        then ``init_cfg`` (which overrides only what it names)."""
+        # Seeded runs depend on this order too: reductions, classifiers.
+        kaiming_init(self.global_reduce[0], mode='fan_out')
+        if self.with_local:
+            kaiming_init(self.local_reduce[0], mode='fan_out')
+        for _, _, classifier in self._branch_output_layers():
+            normal_init(classifier, std=0.001, bias=0.0)
+        for _, neck, _ in self._branch_output_layers():
+            if neck is not None:
+                constant_init(neck, 1.0, bias=0.0)
+        super().init_weights()
+
+    def forward(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tensor:
+        """The test feature ``[global, local]``.
+
+        Args:
+            feats (Tensor | Sequence[Tensor]): Trunk output.
+
+        Returns:
+            Tensor: B x (global_dim + local_dim).
+        """
+        branch_feats = self.branch_features(feats)
+        test_feats = [
+            _after_neck(neck, branch_feats[name])
+            for name, neck, _ in self._branch_output_layers()
+        ]
+        return torch.cat(test_feats, dim=1)
+
+    def loss(self, feats: Union[Tensor, Sequence[Tensor]],
+             data_samples: List[DataSample]) -> dict:
+        """Losses of every branch.
+
+        Args:
+            feats (Tensor | Sequence[Tensor]): Trunk output.
+            data_samples (list[DataSample]): Samples with ``gt_label``.
+
+        Returns:
+            dict: ``loss_{global,local}_{triplet,cls}`` and the top-1
+            training accuracy of each classifier (``local`` only with the
+            local branch; the classifiers, frozen without ``cls_loss``,
+            then give neither loss nor accuracy).
+        """
+        branch_feats = self.branch_features(feats)
+        device = branch_feats['global'].device
+        labels = torch.cat([ds.gt_label for ds in data_samples]).to(device)
+        losses = dict()
+        for name, neck, classifier in self._branch_output_layers():
+            feat = branch_feats[name]
+            if self.triplet_loss is not None:
+                losses[f'loss_{name}_triplet'] = self.triplet_loss(
+                    feat, labels)
+            if self.cls_loss is None:
+                # The BNNeck's running statistics still follow the
+                # training features (the test feature is taken after it).
+                with torch.no_grad():
+                    _after_neck(neck, feat)
+                continue
+            logits = classifier(_after_neck(neck, feat))
+            losses[f'loss_{name}_cls'] = self.cls_loss(logits, labels)
+            with torch.no_grad():
+                acc = (logits.argmax(dim=1) == labels).float().mean()
+            losses[f'acc_{name}'] = acc * 100.0
+        return losses
 
     def branch_features(self,
                         feats: Union[Tensor,
@@ -172,54 +243,16 @@ class DualBranchHead(BaseModule):
             out['local'] = self.local_reduce(local.amax(dim=(2, 3)))
         return out
 
-    def _necked(self, name: str, feat: Tensor) -> Tensor:
-        """A branch feature after its BNNeck (unchanged without one)."""
-        neck = getattr(self, f'{name}_neck')
-        return feat if neck is None else neck(feat)
+    def _branch_output_layers(
+            self) -> List[Tuple[str, Optional[nn.Module], nn.Linear]]:
+        """``(name, BNNeck or None, classifier)`` of every branch, in the
+        order of the test feature."""
+        outputs = [('global', self.global_neck, self.global_cls)]
+        if self.with_local:
+            outputs.append(('local', self.local_neck, self.local_cls))
+        return outputs
 
-    def forward(self, feats: Union[Tensor, Sequence[Tensor]]) -> Tensor:
-        """The test feature ``[global, local]``.
 
-        Args:
-            feats (Tensor | Sequence[Tensor]): Trunk output.
-
-        Returns:
-            Tensor: B x (global_dim + local_dim).
-        """
-        branch_feats = self.branch_features(feats).items()
-        return torch.cat([self._necked(n, f) for n, f in branch_feats], dim=1)
-
-    def loss(self, feats: Union[Tensor, Sequence[Tensor]],
-             data_samples: List[DataSample]) -> dict:
-        """Losses of every branch.
-
-        Args:
-            feats (Tensor | Sequence[Tensor]): Trunk output.
-            data_samples (list[DataSample]): Samples with ``gt_label``.
-
-        Returns:
-            dict: ``loss_{global,local}_{triplet,cls}`` and the top-1
-            training accuracy of each classifier (``local`` only with the
-            local branch; the classifiers, frozen without ``cls_loss``,
-            then give neither loss nor accuracy).
-        """
-        branch_feats = self.branch_features(feats)
-        device = branch_feats['global'].device
-        labels = torch.cat([ds.gt_label for ds in data_samples]).to(device)
-        losses = dict()
-        for name, feat in branch_feats.items():
-            if self.triplet_loss is not None:
-                losses[f'loss_{name}_triplet'] = self.triplet_loss(
-                    feat, labels)
-            if self.cls_loss is None:
-                # The BNNeck's running statistics still follow the
-                # training features (the test feature is taken after it).
-                with torch.no_grad():
-                    self._necked(name, feat)
-                continue
-            logits = getattr(self, f'{name}_cls')(self._necked(name, feat))
-            losses[f'loss_{name}_cls'] = self.cls_loss(logits, labels)
-            with torch.no_grad():
-                acc = (logits.argmax(dim=1) == labels).float().mean()
-            losses[f'acc_{name}'] = acc * 100.0
-        return losses
+def _after_neck(neck: Optional[nn.Module], feat: Tensor) -> Tensor:
+    """A branch feature after its BNNeck (unchanged without one)."""
+    return feat if neck is None else neck(feat)

@@ -1,4 +1,10 @@
-"""DropBlock+: batch DropBlock with a block size drawn at every step."""
+"""DropBlock+: batch DropBlock with a block size drawn at every step.
+
+SONA-Net's DropBlock+ (Xia et al., ICCV 2019, arXiv 1909.00295) generalises
+the Batch DropBlock of BFE (Dai et al., "Batch DropBlock Network for Person
+Re-identification and Beyond", ICCV 2019, arXiv 1811.07130), which fixes the
+block size.
+"""
 from typing import Sequence
 
 import torch

@@ -1,4 +1,6 @@
-"""Second-order non-local attention (SONA)."""
+"""Second-order non-local attention (SONA), the block of SONA-Net (Xia,
+Gong, Zhang, Poellabauer, "Second-order Non-local Attention Networks for
+Person Re-identification", ICCV 2019, arXiv 1909.00295)."""
 from typing import Optional, Tuple
 
 import torch
@@ -103,6 +105,29 @@ class SONA(BaseModule):
             constant_init(self.out_norm, 0.0, bias=0.0)
         super().init_weights()
 
+    def forward(self, x: Tensor) -> Tensor:
+        """Apply the attention block.
+
+        Args:
+            x (Tensor): Input, B x C x H x W.
+
+        Returns:
+            Tensor: Output of the same shape.
+        """
+        b, c, h, w = x.shape
+        # Steps 1-3 and Y = A g: B x c' x N.
+        y = self._aggregate(*self._embed(x)).transpose(1, 2)
+        # Z = BN(W_z Y) + X, the rest of step 4.
+        weight = self.out_conv.weight.flatten(1)
+        folded = self._folded_norm()
+        if folded is None:
+            z = torch.bmm(weight.expand(b, -1, -1), y)
+            return x + self.out_norm(z.view(b, c, h, w))
+        scale, shift = folded
+        out = torch.baddbmm(
+            x.flatten(2), (weight * scale[:, None]).expand(b, -1, -1), y)
+        return out.add_(shift[:, None]).view(b, c, h, w)
+
     def _embed(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Centred theta and g embeddings, each B x N x c'.
 
@@ -130,22 +155,6 @@ class SONA(BaseModule):
         c = self.inter_channels
         return emb[..., :c], emb[..., c:]
 
-    def attention_map(self, x: Tensor) -> Tensor:
-        """The normalised second-order attention map ``A``.
-
-        Args:
-            x (Tensor): Input, B x C x H x W.
-
-        Returns:
-            Tensor: B x N x N; row ``i`` is the attention of position ``i``
-            (row-major over H x W) on every position.
-        """
-        theta_c, _ = self._embed(x)
-        sigma = theta_c @ theta_c.transpose(1, 2) / self.inter_channels
-        if self.normalize == 'softmax':
-            return sigma.softmax(dim=-1)
-        return sigma / sigma.shape[-1]
-
     def _aggregate(self, theta_c: Tensor, g: Tensor) -> Tensor:
         """``Y = A g`` for the configured normalisation, B x N x c'."""
         c = self.inter_channels
@@ -172,27 +181,6 @@ class SONA(BaseModule):
             y = (theta_s @ theta_c.transpose(1, 2)) @ g_s
         return y / (c * n * theta_scale * g_scale)
 
-    def forward(self, x: Tensor) -> Tensor:
-        """Apply the attention block.
-
-        Args:
-            x (Tensor): Input, B x C x H x W.
-
-        Returns:
-            Tensor: Output of the same shape.
-        """
-        b, c, h, w = x.shape
-        y = self._aggregate(*self._embed(x)).transpose(1, 2)
-        weight = self.out_conv.weight.flatten(1)
-        folded = self._folded_norm()
-        if folded is None:
-            z = torch.bmm(weight.expand(b, -1, -1), y)
-            return x + self.out_norm(z.view(b, c, h, w))
-        scale, shift = folded
-        out = torch.baddbmm(
-            x.flatten(2), (weight * scale[:, None]).expand(b, -1, -1), y)
-        return out.add_(shift[:, None]).view(b, c, h, w)
-
     def _folded_norm(self) -> Optional[Tuple[Tensor, Tensor]]:
         """Per-channel ``(scale, shift)`` of the output BN when it uses
         running statistics (eval mode or ``norm_eval``), else None.
@@ -211,3 +199,21 @@ class SONA(BaseModule):
         if norm.bias is not None:
             shift = shift + norm.bias
         return scale, shift
+
+    def attention_map(self, x: Tensor) -> Tensor:
+        """The normalised second-order attention map ``A``, built
+        explicitly (:meth:`forward` never forms it); read by the attention
+        tools.
+
+        Args:
+            x (Tensor): Input, B x C x H x W.
+
+        Returns:
+            Tensor: B x N x N; row ``i`` is the attention of position ``i``
+            (row-major over H x W) on every position.
+        """
+        theta_c, _ = self._embed(x)
+        sigma = theta_c @ theta_c.transpose(1, 2) / self.inter_channels
+        if self.normalize == 'softmax':
+            return sigma.softmax(dim=-1)
+        return sigma / sigma.shape[-1]

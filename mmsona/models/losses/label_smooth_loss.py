@@ -1,4 +1,8 @@
-"""Label-smoothed cross entropy without a host-device synchronisation."""
+"""Label-smoothed cross entropy without a host-device synchronisation.
+
+Label smoothing is Szegedy et al.'s ("Rethinking the Inception Architecture
+for Computer Vision", CVPR 2016); BFE and SONA-Net use epsilon 0.1.
+"""
 import torch
 from mmpretrain.models.losses import LabelSmoothLoss as _LabelSmoothLoss
 from torch import Tensor

@@ -1,4 +1,6 @@
-"""Batch-hard triplet loss."""
+"""Batch-hard triplet loss, with the soft margin, of Hermans, Beyer and
+Leibe ("In Defense of the Triplet Loss for Person Re-Identification", arXiv
+1703.07737, 2017), as BFE and SONA-Net train with it."""
 from typing import Optional
 
 import torch

@@ -1,4 +1,10 @@
-"""The re-identification model: trunk, optional neck, feature head."""
+"""The re-identification model: trunk, optional neck, feature head.
+
+It assembles SONA-Net (Xia et al., "Second-order Non-local Attention
+Networks for Person Re-identification", ICCV 2019) and BFE (Dai et al.,
+"Batch DropBlock Network for Person Re-identification and Beyond", ICCV
+2019) from their parts.
+"""
 from typing import List, Optional, Union
 
 import torch
