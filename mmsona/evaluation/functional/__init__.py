@@ -16,7 +16,7 @@ __all__ = [
     'compute_distance', 'PairwiseDistance', 'GalleryIndex', 'RankingOptions',
     'positive_ranks', 'evaluate_rank', 'evaluate_features',
     'evaluate_distance_rows', 'reference_evaluate', 'SingleShotCMC',
-    'GalleryShard', 'evaluate_sharded', 'evaluate_gallery_shard',
-    're_ranking', 'KReciprocalReRanker', 'query_expansion', 'attention_mass',
-    'chance_mass', 'part_fractions'
+    'GalleryShard', 'evaluate_sharded', 'evaluate_gallery_shard', 're_ranking',
+    'KReciprocalReRanker', 'query_expansion', 'attention_mass', 'chance_mass',
+    'part_fractions'
 ]

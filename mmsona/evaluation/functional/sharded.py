@@ -90,8 +90,8 @@ class GalleryShard:
         self.pids = torch.as_tensor(self.pids, device=device).long()
         self.camids = torch.as_tensor(self.camids, device=device).long()
         self.keys = torch.as_tensor(self.keys, device=device).long()
-        if self.keys.numel() > 1 and bool(
-            (self.keys[1:] <= self.keys[:-1]).any()):
+        descending = self.keys[1:] <= self.keys[:-1]
+        if bool(descending.any()):
             raise ValueError('GalleryShard keys must be strictly ascending.')
 
 
@@ -167,9 +167,9 @@ def merge_matches(parts: Sequence[SortedMatches]) -> SortedMatches:
         torch.sort(dist.gather(1, order), dim=1, stable=True).indices)
     order = order.gather(
         1,
-        torch.sort((~valid.gather(1, order)).to(torch.int8),
-                   dim=1,
-                   stable=True).indices)[:, :width]
+        torch.sort(
+            (~valid.gather(1, order)).to(torch.int8), dim=1,
+            stable=True).indices)[:, :width]
     return SortedMatches(dist.gather(1, order), keys.gather(1, order), num_pos)
 
 
@@ -216,7 +216,8 @@ def shard_preceding_counts(q_feats: torch.Tensor,
 def summarise_shards(matches: SortedMatches,
                      preceding: torch.Tensor,
                      max_rank: int = 50,
-                     ap_mode: str = 'mean') -> Summary:
+                     ap_mode: str = 'mean',
+                     chunk_rows: Optional[int] = None) -> Summary:
     """Step 4: CMC, mAP and mINP from the summed counts.
 
     Args:
@@ -225,6 +226,10 @@ def summarise_shards(matches: SortedMatches,
         max_rank (int): Length of the CMC curve. Defaults to 50.
         ap_mode (str): ``'mean'`` or ``'trapezoid'``. Defaults to
             ``'mean'``.
+        chunk_rows (int, optional): Add the queries to the sums this many
+            at a time; with the query chunks of the single-process
+            evaluator (``chunk_size`` or ``default_chunk_size(G)``) the
+            floating-point sums are the same too. Defaults to all at once.
 
     Returns:
         dict: ``cmc``, ``mAP``, ``mINP`` and ``num_valid_queries`` as in
@@ -235,7 +240,13 @@ def summarise_shards(matches: SortedMatches,
     if matches.width:
         ranks = preceding + torch.arange(
             matches.width, device=preceding.device)
-        acc.update(ranks, matches.num_pos)
+        step = chunk_rows or max(num_query, 1)
+        for start in range(0, num_query, step):
+            num_pos = matches.num_pos[start:start + step]
+            # The chunk's own width, as in the single-process evaluator
+            # (a row sum over extra zero columns may round differently).
+            width = int(num_pos.max())
+            acc.update(ranks[start:start + step, :width], num_pos)
     return acc.summary(num_query)
 
 
@@ -285,8 +296,10 @@ def evaluate_sharded(q_feats: torch.Tensor,
     preceding = sum(
         shard_preceding_counts(q_feats, q_pids, s, matches, key_space, metric,
                                chunk_size) for s in shards)
+    num_gallery = sum(len(s.keys) for s in shards)
     return summarise_shards(matches, preceding, options.max_rank,
-                            options.ap_mode)
+                            options.ap_mode, chunk_size
+                            or default_chunk_size(num_gallery))
 
 
 def _gather_padded(tensor: torch.Tensor, width: int) -> List[torch.Tensor]:
@@ -295,16 +308,16 @@ def _gather_padded(tensor: torch.Tensor, width: int) -> List[torch.Tensor]:
     return all_gather(_pad_columns(tensor, width).contiguous())
 
 
-def evaluate_gallery_shard(
-        q_feats: torch.Tensor,
-        q_pids: torch.Tensor,
-        q_camids: torch.Tensor,
-        shard: GalleryShard,
-        key_space: int,
-        metric: str = 'euclidean',
-        max_rank: int = 50,
-        chunk_size: Optional[int] = None,
-        ap_mode: str = 'mean') -> Tuple[Optional[Summary], Dict[str, int]]:
+def evaluate_gallery_shard(q_feats: torch.Tensor,
+                           q_pids: torch.Tensor,
+                           q_camids: torch.Tensor,
+                           shard: GalleryShard,
+                           key_space: int,
+                           metric: str = 'euclidean',
+                           max_rank: int = 50,
+                           chunk_size: Optional[int] = None,
+                           ap_mode: str = 'mean'
+                           ) -> Tuple[Optional[Summary], Dict[str, int]]:
     """Sharded evaluation across the processes of ``torch.distributed``.
 
     Call it on every rank of the default process group (through MMEngine's
@@ -332,30 +345,31 @@ def evaluate_gallery_shard(
     from mmengine.dist import all_reduce, get_rank
     options = RankingOptions(max_rank, chunk_size, ap_mode=ap_mode)
     _check_options(options)
-    local = shard_matches(q_feats, q_pids, q_camids, shard, metric,
-                          chunk_size)
+    local = shard_matches(q_feats, q_pids, q_camids, shard, metric, chunk_size)
     width = torch.tensor([local.width], device=q_feats.device)
     all_reduce(width, op='max')
     width = int(width)
     parts = [
         SortedMatches(d, k, n) for d, k, n in zip(
-            _gather_padded(local.dist, width),
-            _gather_padded(local.keys, width), _gather_padded(
-                local.num_pos.unsqueeze(1), 1))
+            _gather_padded(local.dist, width), _gather_padded(
+                local.keys, width),
+            _gather_padded(local.num_pos.unsqueeze(1), 1))
     ]
     for part in parts:
         part.num_pos = part.num_pos.squeeze(1)
     received = dict(
-        matches=sum(
-            p.dist.numel() * p.dist.element_size() +
-            p.keys.numel() * 8 + p.num_pos.numel() * 8 for p in parts))
+        matches=sum(p.dist.numel() * p.dist.element_size() +
+                    p.keys.numel() * 8 + p.num_pos.numel() * 8 for p in parts))
     matches = merge_matches(parts)
     del parts
     preceding = shard_preceding_counts(q_feats, q_pids, shard, matches,
                                        key_space, metric, chunk_size)
     all_reduce(preceding, op='sum')
     received['counts'] = preceding.numel() * 8
+    num_gallery = torch.tensor([len(shard.keys)], device=q_feats.device)
+    all_reduce(num_gallery, op='sum')
     if get_rank() != 0:
         return None, received
     return summarise_shards(matches, preceding, options.max_rank,
-                            options.ap_mode), received
+                            options.ap_mode, chunk_size
+                            or default_chunk_size(int(num_gallery))), received

@@ -69,7 +69,8 @@ def split_results(results: List[dict], size: int,
     """
     rank = get_rank()
     lengths = [
-        int(n) for n in all_gather(torch.tensor([len(results)], device=device))
+        int(n)
+        for n in all_gather(torch.tensor([len(results)], device=device))
     ]
     positions = global_positions(lengths, rank)
     keep = [i for i, p in enumerate(positions.tolist()) if p < size]
@@ -105,11 +106,10 @@ def split_results(results: List[dict], size: int,
         int(n) for n in all_gather(
             torch.tensor([g_local[0].shape[0]], device=device))
     ]
-    q_feats, q_pids, q_camids, q_pos = (_all_gather_rows(t, q_counts)
-                                        for t in q_local)
+    q_feats, q_pids, q_camids, q_pos = (
+        _all_gather_rows(t, q_counts) for t in q_local)
     order = torch.argsort(q_pos)
-    q_feats, q_pids, q_camids = q_feats[order], q_pids[order], q_camids[
-        order]
+    q_feats, q_pids, q_camids = q_feats[order], q_pids[order], q_camids[order]
     query_bytes = q_feats.numel() * q_feats.element_size() + 24 * len(order)
     g_feats, g_pids, g_camids, g_pos = g_local
     g_order = torch.argsort(g_pos)
