@@ -330,11 +330,18 @@ def available_mb() -> float:
     raise KeyError('MemAvailable')
 
 
-def full_argsort_need_mb(scale: str) -> float:
-    """Peak size of the full-argsort evaluator's (Q, G) arrays, in MB."""
+def full_argsort_need_mb(scale: str, block_rows: int = 0) -> float:
+    """Peak size of the full-argsort evaluator's (Q, G) arrays, in MB.
+
+    The float32 distance matrix is always whole; with ``block_rows`` the
+    argsort and matches exist for that many queries at a time.
+    """
     spec = SCALES[scale]
-    pairs = spec['num_query'] * spec['num_gallery']
-    return pairs * FULL_ARGSORT_BYTES_PER_PAIR / 2**20
+    num_q, num_g = spec['num_query'], spec['num_gallery']
+    rows = min(block_rows, num_q) if block_rows else num_q
+    dist_bytes = 4
+    return (num_q * num_g * dist_bytes + rows * num_g *
+            (FULL_ARGSORT_BYTES_PER_PAIR - dist_bytes)) / 2**20
 
 
 # --------------------------------------------------------------- parent --
@@ -448,7 +455,7 @@ def report(scale: str, rows: dict) -> None:
     print(f'- full-argsort working arrays: {SCALES[scale]["num_query"]} x '
           f'{SCALES[scale]["num_gallery"]} pairs x '
           f'{FULL_ARGSORT_BYTES_PER_PAIR} B = '
-          f'{full_argsort_need_mb(scale) / 1024:.1f} GB')
+          f'{full_argsort_need_mb(scale) / 1024:.1f} GiB')
     report_sharded(rows.get('mmsona-sharded'), ours)
     if 'error' in ours or 'error' in floor:
         return
@@ -534,9 +541,8 @@ def main():
             spec = SCALES[scale]
             feats_mb = (spec['num_query'] +
                         spec['num_gallery']) * args.dim * 4 / 2**20
-            need_mb = full_argsort_need_mb(scale) / max(
-                1, spec['num_query'] // args.baseline_block_rows
-                if args.baseline_block_rows else 1) + feats_mb
+            need_mb = full_argsort_need_mb(scale,
+                                           args.baseline_block_rows) + feats_mb
             runs = {mode: [] for mode in modes}
             for _ in range(args.repeats):
                 for mode in modes:
@@ -544,8 +550,9 @@ def main():
                         runs[mode].append(
                             dict(
                                 mode=mode,
-                                skipped=f'needs {need_mb / 1024:.1f} GB, '
-                                f'{available_mb() / 1024:.1f} GB available'))
+                                skipped=f'needs {need_mb / 1024:.1f} GiB with '
+                                'the features, '
+                                f'{available_mb() / 1024:.1f} GiB available'))
                     elif mode == 'mmsona-sharded':
                         runs[mode].append(
                             measure_sharded(folder, args.threads, args.shards))
