@@ -1,6 +1,8 @@
 """The benchmark's full-argsort baseline and synthetic data are sound."""
 import importlib.util
 import os.path as osp
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -59,3 +61,33 @@ def test_synthetic_features_are_deterministic(bench, tmp_path, monkeypatch):
                                       np.load(tmp_path / 'b' / f'{name}.npy'))
     g_pids = np.load(tmp_path / 'a' / 'gallery_pids.npy')
     assert (g_pids == 0).sum() == 10 and g_pids.max() <= 6
+
+
+def test_market500k_scale_and_full_argsort_need(bench):
+    spec = bench.SCALES['market500k']
+    assert (spec['num_query'], spec['num_gallery']) == (3368, 500000)
+    # Market1501's 15,913 labelled items, 2,793 of them distractors, plus
+    # distractors up to 500,000.
+    assert spec['num_gallery'] - spec['num_distractors'] == 15913 - 2793
+    # float32 distances, int64 argsort, int32 matches, bool comparison.
+    assert bench.full_argsort_need_mb('market500k') * 2**20 == \
+        3368 * 500000 * (4 + 8 + 4 + 1)
+
+
+def test_tiny_run_prints_every_method(tmp_path):
+    proc = subprocess.run([
+        sys.executable, SCRIPT, '--scales', 'tiny', '--dim', '16', '--threads',
+        '1', '--noise', '0.5', '--tmpdir',
+        str(tmp_path)
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    for mode in ('distance', 'mmsona', 'full-argsort', 'mmsona-sharded'):
+        assert f'| {mode} |' in out
+    assert 'failed' not in out
+    assert 'sharded, 2 processes: rank 0 holds the queries' in out
+    assert "sharded metrics equal mmsona's: yes" in out
+    assert 'metrics agree (|diff| <= 1e-4, same valid queries): yes' in out

@@ -1,9 +1,11 @@
 """Time and peak memory of mmsona's evaluator vs the full-argsort evaluator.
 
 On synthetic features at Market1501 scale (3,368 queries x 15,913 gallery,
-1,536-d) and MSMT17 scale (11,659 x 82,161), each measurement runs in its own
-subprocess so its peak resident memory is its own (``VmHWM``, reset after the
-imports and the loading of the features; Linux):
+1,536-d), MSMT17 scale (11,659 x 82,161) and Market1501 with 500k
+distractors (``market500k``: 3,368 x 500,000; ``tiny`` is a smoke-test size),
+each measurement runs in its own subprocess so its peak resident memory is
+its own (``VmHWM``, reset after the imports and the loading of the features;
+Linux):
 
 - ``distance``: the query x gallery distance matrix alone (the floor of any
   evaluator that looks at every distance);
@@ -12,8 +14,16 @@ imports and the loading of the features; Linux):
   (:func:`mmsona.evaluation.functional.reference.reference_evaluate`, with
   NumPy's default sort as they use): full distance matrix, full
   ``np.argsort`` of every row, the matches matrix, then per-query CMC, AP
-  and INP;
+  and INP. Its working arrays need 17 bytes per query-gallery pair (float32
+  distances 4, int64 argsort 8, int32 matches 4, and the boolean comparison
+  1 while the matches are built); it runs only when that (plus the
+  features) fits in the available memory, otherwise the need is printed;
 - ``mmsona``: :func:`mmsona.evaluation.functional.evaluate_features`;
+- ``mmsona-sharded``: the gallery split into ``--shards`` contiguous parts,
+  one gloo process each (sharing the ``--threads``), every process holding
+  the queries and its part only, ranked with
+  :func:`mmsona.evaluation.functional.evaluate_gallery_shard`; the peak
+  memory and the bytes rank 0 receives (matches and counts) are printed;
 - ``mmsona+rerank`` (``--rerank``): k-reciprocal re-ranking with
   :class:`KReciprocalReRanker` evaluated chunk by chunk.
 
@@ -34,6 +44,12 @@ import time
 import numpy as np
 
 SCALES = dict(
+    tiny=dict(
+        num_query=60,
+        num_gallery=500,
+        num_ids=20,
+        num_cams=4,
+        num_distractors=50),
     market=dict(
         num_query=3368,
         num_gallery=15913,
@@ -45,8 +61,19 @@ SCALES = dict(
         num_gallery=82161,
         num_ids=3060,
         num_cams=15,
-        num_distractors=0))
-MODES = ('distance', 'full-argsort', 'mmsona', 'mmsona+rerank')
+        num_distractors=0),
+    # Market1501's labelled gallery (15,913 items, 2,793 of them
+    # distractors) plus distractors up to 500,000 items.
+    market500k=dict(
+        num_query=3368,
+        num_gallery=500000,
+        num_ids=751,
+        num_cams=6,
+        num_distractors=500000 - 15913 + 2793))
+MODES = ('distance', 'full-argsort', 'mmsona', 'mmsona-sharded',
+         'mmsona+rerank')
+#: Bytes per query-gallery pair of the full-argsort evaluator's arrays.
+FULL_ARGSORT_BYTES_PER_PAIR = 4 + 8 + 4 + 1
 
 
 def parse_args():
@@ -87,9 +114,16 @@ def parse_args():
         'matrices for this many queries at a time (0: all at once, the '
         'standard algorithm; about 20 GB at MSMT17 scale)')
     parser.add_argument(
+        '--shards',
+        type=int,
+        default=2,
+        help='processes of the sharded evaluator')
+    parser.add_argument(
         '--tmpdir', help='where the features are written (default: /tmp)')
     parser.add_argument('--worker', choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument('--data', help=argparse.SUPPRESS)
+    parser.add_argument('--rank', type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument('--port', type=int, default=0, help=argparse.SUPPRESS)
     return parser.parse_args()
 
 
@@ -218,17 +252,141 @@ def run_worker(mode: str,
     result['base_rss_mb'] = base_rss
     result['peak_rss_mb'] = _status_mb('VmHWM')
     if summary is not None:
-        result.update(
-            R1=float(summary['cmc'][0]),
-            R5=float(summary['cmc'][4]),
-            R10=float(summary['cmc'][9]),
-            mAP=summary['mAP'],
-            mINP=summary['mINP'],
-            num_valid_queries=summary['num_valid_queries'])
+        result.update(summary_metrics(summary))
     return result
 
 
+def run_shard_worker(folder: str, threads: int, rank: int, world_size: int,
+                     port: int) -> dict:
+    """One rank of the sharded evaluator: the queries and a contiguous
+    part of the gallery, nothing else."""
+    import torch
+    import torch.distributed as dist
+    torch.set_num_threads(threads)
+    from mmsona.evaluation.functional import (GalleryShard,
+                                              evaluate_gallery_shard)
+
+    def load(name, rows=slice(None)):
+        array = np.load(osp.join(folder, f'{name}.npy'), mmap_mode='r')
+        return torch.from_numpy(np.ascontiguousarray(array[rows]))
+
+    q = load('query_feats')
+    q_pids, q_camids = load('query_pids'), load('query_camids')
+    num_gallery = len(np.load(osp.join(folder, 'gallery_pids.npy')))
+    bounds = np.linspace(0, num_gallery, world_size + 1).astype(int)
+    part = slice(int(bounds[rank]), int(bounds[rank + 1]))
+    shard = GalleryShard(
+        load('gallery_feats', part), load('gallery_pids', part),
+        load('gallery_camids', part), torch.arange(part.start, part.stop))
+    dist.init_process_group(
+        'gloo',
+        init_method=f'tcp://127.0.0.1:{port}',
+        rank=rank,
+        world_size=world_size)
+    base_rss = start_memory_window()
+    cpu_start = time.process_time()
+    start = time.perf_counter()
+    summary, received = evaluate_gallery_shard(q, q_pids, q_camids, shard,
+                                               num_gallery)
+    result = dict(
+        mode='mmsona-sharded',
+        rank=rank,
+        world_size=world_size,
+        total_s=time.perf_counter() - start,
+        cpu_s=time.process_time() - cpu_start,
+        base_rss_mb=base_rss,
+        peak_rss_mb=_status_mb('VmHWM'),
+        shard_items=part.stop - part.start,
+        shard_mb=shard.feats.numel() * 4 / 2**20,
+        query_mb=q.numel() * 4 / 2**20,
+        received_mb={
+            k: v / 2**20
+            for k, v in received.items()
+        })
+    dist.barrier()
+    dist.destroy_process_group()
+    if summary is not None:
+        result.update(summary_metrics(summary))
+    return result
+
+
+def summary_metrics(summary: dict) -> dict:
+    """The reported numbers of an evaluation summary."""
+    return dict(
+        R1=float(summary['cmc'][0]),
+        R5=float(summary['cmc'][4]),
+        R10=float(summary['cmc'][9]),
+        mAP=summary['mAP'],
+        mINP=summary['mINP'],
+        num_valid_queries=summary['num_valid_queries'])
+
+
+def available_mb() -> float:
+    """``MemAvailable`` of /proc/meminfo (Linux), in MB."""
+    with open('/proc/meminfo') as f:
+        for line in f:
+            if line.startswith('MemAvailable:'):
+                return int(line.split()[1]) / 1024
+    raise KeyError('MemAvailable')
+
+
+def full_argsort_need_mb(scale: str, block_rows: int = 0) -> float:
+    """Peak size of the full-argsort evaluator's (Q, G) arrays, in MB.
+
+    The float32 distance matrix is always whole; with ``block_rows`` the
+    argsort and matches exist for that many queries at a time.
+    """
+    spec = SCALES[scale]
+    num_q, num_g = spec['num_query'], spec['num_gallery']
+    rows = min(block_rows, num_q) if block_rows else num_q
+    dist_bytes = 4
+    return (num_q * num_g * dist_bytes + rows * num_g *
+            (FULL_ARGSORT_BYTES_PER_PAIR - dist_bytes)) / 2**20
+
+
 # --------------------------------------------------------------- parent --
+def _free_port() -> int:
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
+def measure_sharded(folder: str, threads: int, world_size: int) -> dict:
+    """Run the sharded evaluator's ranks side by side; rank 0's result with
+    every rank's memory."""
+    script = osp.abspath(__file__)
+    repo = osp.dirname(osp.dirname(osp.dirname(script)))
+    port = _free_port()
+    procs = [
+        subprocess.Popen([
+            sys.executable, script, '--worker', 'mmsona-sharded', '--data',
+            folder, '--threads',
+            str(max(1, threads // world_size)), '--shards',
+            str(world_size), '--rank',
+            str(rank), '--port',
+            str(port)
+        ],
+                         stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE,
+                         text=True,
+                         cwd=repo) for rank in range(world_size)
+    ]
+    outputs = [proc.communicate() for proc in procs]
+    ranks = []
+    for rank, (proc, (out, err)) in enumerate(zip(procs, outputs)):
+        if proc.returncode != 0:
+            print(f'mmsona-sharded rank {rank} failed with exit code '
+                  f'{proc.returncode}\n{err[-2000:]}')
+            return dict(mode='mmsona-sharded', error=f'exit {proc.returncode}')
+        ranks.append(json.loads(out.strip().splitlines()[-1]))
+    result = dict(ranks[0])
+    result['total_s'] = max(r['total_s'] for r in ranks)
+    result['cpu_s'] = sum(r['cpu_s'] for r in ranks)
+    result['rank_peaks_mb'] = [r['peak_rss_mb'] for r in ranks]
+    return result
+
+
 def measure(mode: str, folder: str, threads: int, block_rows: int) -> dict:
     """Run one measurement in a fresh interpreter and read its result."""
     script = osp.abspath(__file__)
@@ -250,7 +408,7 @@ def measure(mode: str, folder: str, threads: int, block_rows: int) -> dict:
 
 def best_of(runs: list) -> dict:
     runs = [r for r in runs if 'error' not in r] or runs[:1]
-    if 'error' in runs[0]:
+    if 'error' in runs[0] or 'skipped' in runs[0]:
         return runs[0]
     best = dict(min(runs, key=lambda r: r['total_s']))
     best['cpu_s'] = min(r['cpu_s'] for r in runs)
@@ -275,6 +433,9 @@ def report(scale: str, rows: dict) -> None:
           '| peak above inputs MB | R1 % | mAP % | mINP % |')
     print('|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|')
     for mode, r in rows.items():
+        if 'skipped' in r:
+            print(f"| {mode} | not run: {r['skipped']} |" + ' |' * 8)
+            continue
         if 'error' in r:
             from mmsona.utils.markup import markdown_text
             print(f"| {mode} | failed: {markdown_text(r['error'])} |" +
@@ -291,8 +452,15 @@ def report(scale: str, rows: dict) -> None:
               ' | '.join(metrics) + ' |')
     full, ours, floor = rows['full-argsort'], rows['mmsona'], rows['distance']
     print()
+    print(f'- full-argsort working arrays: {SCALES[scale]["num_query"]} x '
+          f'{SCALES[scale]["num_gallery"]} pairs x '
+          f'{FULL_ARGSORT_BYTES_PER_PAIR} B = '
+          f'{full_argsort_need_mb(scale) / 1024:.1f} GiB')
+    report_sharded(rows.get('mmsona-sharded'), ours)
     if 'error' in ours or 'error' in floor:
         return
+    if 'skipped' in full:
+        full = dict(error='skipped')
     for label, key in (('time', 'total_s'), ('CPU time', 'cpu_s')):
         versus = '' if 'error' in full else (
             f'full-argsort / mmsona {full[key] / ours[key]:.2f}x, ')
@@ -318,8 +486,39 @@ def report(scale: str, rows: dict) -> None:
               f"sets), peak RSS {rerank['peak_rss_mb']:.0f} MB")
 
 
+def report_sharded(sharded: dict, ours: dict) -> None:
+    """What rank 0 of the sharded evaluator held, received and computed."""
+    if not sharded or 'error' in sharded:
+        return
+    received = sharded['received_mb']
+    peaks = ' / '.join(f'{p:.0f}' for p in sharded['rank_peaks_mb'])
+    print(f"- sharded, {sharded['world_size']} processes: rank 0 holds the "
+          f"queries ({sharded['query_mb']:.0f} MB) and its "
+          f"{sharded['shard_items']} gallery items "
+          f"({sharded['shard_mb']:.0f} MB); it received "
+          f"{received['matches']:.2f} MB of matches and "
+          f"{received['counts']:.2f} MB of counts; peak RSS per rank "
+          f'{peaks} MB, rank 0 above its inputs {extra_mb(sharded):.0f} MB')
+    if 'error' not in ours:
+        diffs = {
+            k: abs(sharded[k] - ours[k])
+            for k in ('R1', 'R5', 'R10', 'mAP', 'mINP')
+        }
+        same = max(diffs.values()) == 0 and \
+            sharded['num_valid_queries'] == ours['num_valid_queries']
+        print('- sharded metrics equal mmsona\'s: ' +
+              ('yes' if same else 'NO (max |diff| ' +
+               ', '.join(f'{k} {v:.1e}' for k, v in diffs.items()) + ')'))
+
+
 def main():
     args = parse_args()
+    if args.worker == 'mmsona-sharded':
+        print(
+            json.dumps(
+                run_shard_worker(args.data, args.threads, args.rank,
+                                 args.shards, args.port)))
+        return
     if args.worker:
         print(
             json.dumps(
@@ -331,7 +530,7 @@ def main():
     if args.baseline_block_rows:
         print(f'# full-argsort: argsort and matches built for '
               f'{args.baseline_block_rows} queries at a time')
-    modes = ['distance', 'mmsona', 'full-argsort']
+    modes = ['distance', 'mmsona', 'full-argsort', 'mmsona-sharded']
     if args.rerank:
         modes.append('mmsona+rerank')
     for scale in args.scales:
@@ -339,12 +538,28 @@ def main():
             prefix=f'bench_eval_{scale}_', dir=args.tmpdir)
         try:
             make_features(folder, scale, args.dim, args.noise, args.seed)
+            spec = SCALES[scale]
+            feats_mb = (spec['num_query'] +
+                        spec['num_gallery']) * args.dim * 4 / 2**20
+            need_mb = full_argsort_need_mb(scale,
+                                           args.baseline_block_rows) + feats_mb
             runs = {mode: [] for mode in modes}
             for _ in range(args.repeats):
                 for mode in modes:
-                    runs[mode].append(
-                        measure(mode, folder, args.threads,
-                                args.baseline_block_rows))
+                    if mode == 'full-argsort' and need_mb > available_mb():
+                        runs[mode].append(
+                            dict(
+                                mode=mode,
+                                skipped=f'needs {need_mb / 1024:.1f} GiB with '
+                                'the features, '
+                                f'{available_mb() / 1024:.1f} GiB available'))
+                    elif mode == 'mmsona-sharded':
+                        runs[mode].append(
+                            measure_sharded(folder, args.threads, args.shards))
+                    else:
+                        runs[mode].append(
+                            measure(mode, folder, args.threads,
+                                    args.baseline_block_rows))
             report(scale, {mode: best_of(r) for mode, r in runs.items()})
         finally:
             shutil.rmtree(folder, ignore_errors=True)

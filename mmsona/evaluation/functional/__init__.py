@@ -9,12 +9,14 @@ from .rank_metrics import (evaluate_distance_rows, evaluate_features,
                            evaluate_rank)
 from .re_ranking import KReciprocalReRanker, re_ranking
 from .reference import reference_evaluate
+from .sharded import GalleryShard, evaluate_gallery_shard, evaluate_sharded
 from .single_shot import SingleShotCMC
 
 __all__ = [
     'compute_distance', 'PairwiseDistance', 'GalleryIndex', 'RankingOptions',
     'positive_ranks', 'evaluate_rank', 'evaluate_features',
     'evaluate_distance_rows', 'reference_evaluate', 'SingleShotCMC',
-    're_ranking', 'KReciprocalReRanker', 'query_expansion', 'attention_mass',
-    'chance_mass', 'part_fractions'
+    'GalleryShard', 'evaluate_sharded', 'evaluate_gallery_shard', 're_ranking',
+    'KReciprocalReRanker', 'query_expansion', 'attention_mass', 'chance_mass',
+    'part_fractions'
 ]

@@ -15,6 +15,9 @@ __all__ = ['RankingOptions', 'as_feature_pair', 'as_ids', 'to_tensor']
 ArrayLike = Union[np.ndarray, torch.Tensor]
 #: Evaluation protocols: Market's, and CUHK03's single-gallery-shot CMC.
 PROTOCOLS = ('market', 'cuhk03')
+#: Average-precision rules: mean precision at the hits, or the trapezoid rule
+#: of the official Market-1501 code.
+AP_MODES = ('mean', 'trapezoid')
 
 
 def to_tensor(data: Union[np.ndarray, torch.Tensor, list],
@@ -108,10 +111,16 @@ class RankingOptions:
             mINP stay the Market ones. Defaults to ``'market'``.
         num_repeats (int): CUHK03 sampling trials. Defaults to 10.
         seed (int): CUHK03 sampling seed. Defaults to 0.
+        ap_mode (str): How a query's AP integrates its precision-recall
+            curve. ``'mean'``: the mean of the precisions at the matches
+            (torchreid, fast-reid). ``'trapezoid'``: the trapezoid rule of
+            the official Market-1501 code, the mean over the matches of the
+            average of the precision just before and at each match (1 before
+            a match at rank 1). Defaults to ``'mean'``.
 
     Raises:
-        ValueError: An unknown protocol, ``max_rank < 1`` or a negative
-            ``chunk_size``.
+        ValueError: An unknown protocol or ``ap_mode``, ``max_rank < 1`` or
+            a negative ``chunk_size``.
     """
 
     max_rank: int = 50
@@ -119,11 +128,15 @@ class RankingOptions:
     protocol: str = 'market'
     num_repeats: int = 10
     seed: int = 0
+    ap_mode: str = 'mean'
 
     def __post_init__(self) -> None:
         if self.protocol not in PROTOCOLS:
             raise ValueError(f'Unknown protocol {self.protocol!r}; use one '
                              f'of {PROTOCOLS}.')
+        if self.ap_mode not in AP_MODES:
+            raise ValueError(f'Unknown ap_mode {self.ap_mode!r}; use one of '
+                             f'{AP_MODES}.')
         if self.max_rank < 1:
             raise ValueError(f'max_rank must be >= 1, got {self.max_rank}.')
         if self.chunk_size is not None and self.chunk_size < 0:

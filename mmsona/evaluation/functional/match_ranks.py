@@ -20,14 +20,14 @@ each match, the items that precede it:
 :func:`~mmsona.evaluation.functional.reference.reference_evaluate` gives
 the same numbers by sorting every row.
 """
-from typing import Tuple
+from typing import Optional, Tuple
 
 import torch
 import torch.nn.functional as F
 
 from .gallery_index import GalleryIndex
 
-__all__ = ['positive_ranks']
+__all__ = ['positive_ranks', 'preceding_negatives']
 
 #: Histogram bins per row used when many items precede the last match.
 NUM_BINS = 4096
@@ -58,6 +58,29 @@ class _Positives:
         self.gidx = gidx.gather(1, order)
         self.valid = torch.arange(
             width, device=dist.device) < self.num_pos.unsqueeze(1)
+
+    @classmethod
+    def from_sorted(cls, dist: torch.Tensor, keys: torch.Tensor,
+                    num_pos: torch.Tensor) -> '_Positives':
+        """Matches already sorted by (distance, key) along each row.
+
+        Args:
+            dist (torch.Tensor): ``(B, P)`` distances; entries past a row's
+                count are padding.
+            keys (torch.Tensor): ``(B, P)`` int64 tie-break keys (gallery
+                indices, or positions in a larger gallery).
+            num_pos (torch.Tensor): ``(B,)`` number of real entries.
+
+        Returns:
+            _Positives: The matches.
+        """
+        pos = cls.__new__(cls)
+        pos.num_pos = num_pos
+        pos.dist = dist
+        pos.gidx = keys
+        pos.valid = torch.arange(
+            dist.shape[1], device=dist.device) < num_pos.unsqueeze(1)
+        return pos
 
 
 def _count_preceding(rows: torch.Tensor, cols: torch.Tensor,
@@ -119,9 +142,13 @@ def _flat_items(mask: torch.Tensor, dist: torch.Tensor
     return rows, flat - rows * num_gallery, dist.view(-1)[flat]
 
 
-def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
+def _binned_ranks(dist: torch.Tensor,
+                  pos: _Positives,
+                  gallery: GalleryIndex,
                   ign_row: torch.Tensor,
-                  ign_col: torch.Tensor) -> torch.Tensor:
+                  ign_col: torch.Tensor,
+                  col_keys: Optional[torch.Tensor] = None,
+                  key_space: Optional[int] = None) -> torch.Tensor:
     """Ranks when candidates are many: a per-row histogram does the bulk.
 
     Each row's distances are mapped to bins ``0..NUM_BINS`` by a monotone
@@ -132,7 +159,9 @@ def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
     ``NUM_BINS + 1``, where excluded items are also moved; the latter never
     precede a positive. An item in a lower bin than a positive precedes it;
     the few items sharing a bin with some positive of their row are resolved
-    exactly by :func:`_count_preceding`.
+    exactly by :func:`_count_preceding`. Column ``c`` is compared with the
+    positives by ``col_keys[c]`` (by ``c`` itself when None), keys lying in
+    ``[0, key_space)``.
     """
     num_rows, num_gallery = dist.shape
     device = dist.device
@@ -177,11 +206,14 @@ def _binned_ranks(dist: torch.Tensor, pos: _Positives, gallery: GalleryIndex,
     del bins
     rows, cols, values = _flat_items(exact, dist)
     del exact
+    if col_keys is not None:
+        cols = col_keys[cols]
     # 4. Items in lower bins precede a positive; add the exact counts.
     hist.masked_fill_(shared, 0)
     before = hist.cumsum(0) - hist
     below = before[pos_bins.long()] - before[row_offset.long()]
-    return below + _count_preceding(rows, cols, values, pos, num_gallery)
+    return below + _count_preceding(rows, cols, values, pos, key_space
+                                    or num_gallery)
 
 
 def positive_ranks(dist: torch.Tensor, q_pids: torch.Tensor,
@@ -250,3 +282,69 @@ def positive_ranks(dist: torch.Tensor, q_pids: torch.Tensor,
     rows, cols, values = _flat_items(cand, dist)
     del cand
     return _count_preceding(rows, cols, values, pos, num_gallery), num_pos
+
+
+def preceding_negatives(dist: torch.Tensor, q_pids: torch.Tensor,
+                        gallery: GalleryIndex, matches_dist: torch.Tensor,
+                        matches_key: torch.Tensor, num_pos: torch.Tensor,
+                        col_keys: torch.Tensor,
+                        key_space: int) -> torch.Tensor:
+    """Count, for given matches, the items of one gallery part before them.
+
+    The building block of an evaluation whose gallery is split into parts
+    (see :mod:`~mmsona.evaluation.functional.sharded`): the matches of each
+    query come from every part, sorted by (distance, key), and this part
+    counts its valid non-matches (neither junk nor of the query's identity)
+    that rank before each of them. Item ``c`` of this part ranks before a
+    match ``(d, k)`` iff ``(dist[:, c], col_keys[c]) < (d, k)``; summed over
+    the parts, the counts plus a match's position among the sorted matches
+    give its rank in the whole gallery, exactly as :func:`positive_ranks`.
+    The same two counting paths as :func:`positive_ranks` are used.
+
+    Args:
+        dist (torch.Tensor): ``(B, g)`` distances to this part (no NaN).
+        q_pids (torch.Tensor): ``(B,)`` query pids.
+        gallery (GalleryIndex): The ids of this part.
+        matches_dist (torch.Tensor): ``(B, P)`` distances of the matches of
+            each query over all parts, sorted by (distance, key).
+        matches_key (torch.Tensor): ``(B, P)`` their int64 keys.
+        num_pos (torch.Tensor): ``(B,)`` number of matches of each query.
+        col_keys (torch.Tensor): ``(g,)`` int64 keys of this part's items,
+            ascending.
+        key_space (int): Every key is in ``[0, key_space)``.
+
+    Returns:
+        torch.Tensor: ``(B, P)`` int64 counts (entries past a row's count
+        are meaningless).
+    """
+    num_rows, width = matches_dist.shape
+    if num_rows == 0 or width == 0 or int(num_pos.max()) == 0 \
+            or dist.shape[1] == 0:
+        return torch.zeros((num_rows, width),
+                           dtype=torch.long,
+                           device=dist.device)
+    dist = dist.contiguous()
+    pos = _Positives.from_sorted(
+        matches_dist.to(dist.dtype), matches_key, num_pos)
+    # 1. Everything of the query's identity is excluded: its matches in
+    # this part are among the sorted matches, the rest is ignored.
+    gidx, in_group = gallery.lookup(q_pids)
+    ign_row, ign_slot = torch.nonzero(in_group, as_tuple=True)
+    ign_col = gidx[ign_row, ign_slot]
+    farthest = pos.dist.gather(1, (num_pos - 1).clamp(min=0).unsqueeze(1))
+    cand = dist <= farthest
+    # 2a. Many candidates: the histogram path.
+    if int(torch.count_nonzero(cand)) > DENSE_FRACTION * cand.numel():
+        del cand
+        return _binned_ranks(dist, pos, gallery, ign_row, ign_col, col_keys,
+                             key_space)
+    # 2b. Few candidates: one binary search each.
+    empty_rows = torch.nonzero(num_pos == 0).squeeze(1)
+    if empty_rows.numel():
+        cand[empty_rows] = False
+    if gallery.junk.numel():
+        cand.index_fill_(1, gallery.junk, False)
+    cand[ign_row, ign_col] = False
+    rows, cols, values = _flat_items(cand, dist)
+    del cand
+    return _count_preceding(rows, col_keys[cols], values, pos, key_space)

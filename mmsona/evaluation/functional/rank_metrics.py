@@ -36,11 +36,23 @@ def default_chunk_size(num_gallery: int) -> int:
     return max(1, rows, CHUNK_ELEMENTS // num_gallery)
 
 
-class _RankAccumulator:
-    """Sums of per-query CMC hits, AP and INP over valid queries."""
+class RankAccumulator:
+    """Sums of per-query CMC hits, AP and INP over valid queries.
 
-    def __init__(self, max_rank: int, device: torch.device) -> None:
+    Args:
+        max_rank (int): Length of the CMC curve.
+        device (torch.device): Device of the sums.
+        ap_mode (str): ``'mean'`` or ``'trapezoid'`` (see
+            :class:`~mmsona.evaluation.functional.inputs.RankingOptions`).
+            Defaults to ``'mean'``.
+    """
+
+    def __init__(self,
+                 max_rank: int,
+                 device: torch.device,
+                 ap_mode: str = 'mean') -> None:
         self.max_rank = max_rank
+        self.ap_mode = ap_mode
         self.first_hits = torch.zeros(
             max_rank, dtype=torch.long, device=device)
         self.ap_sum = torch.zeros((), dtype=torch.float64, device=device)
@@ -48,6 +60,13 @@ class _RankAccumulator:
         self.num_valid = 0
 
     def update(self, ranks: torch.Tensor, num_pos: torch.Tensor) -> None:
+        """Add a block of queries.
+
+        Args:
+            ranks (torch.Tensor): ``(B, P)`` 0-based ranks of each query's
+                matches, ascending; entries past ``num_pos`` are ignored.
+            num_pos (torch.Tensor): ``(B,)`` number of matches.
+        """
         valid = num_pos > 0
         ranks, num_pos = ranks[valid], num_pos[valid]
         if num_pos.numel() == 0:
@@ -56,14 +75,47 @@ class _RankAccumulator:
         first = ranks[:, 0]
         first = first[first < self.max_rank]
         self.first_hits += torch.bincount(first, minlength=self.max_rank)
-        order = torch.arange(
+        # hits[j] = j + 1 matches among the first ranks[j] + 1 items.
+        hits = torch.arange(
             1, ranks.shape[1] + 1, device=ranks.device, dtype=torch.float64)
-        is_pos = order.unsqueeze(0) <= num_pos.unsqueeze(1)
-        precision = order / (ranks + 1).double()
+        is_pos = hits.unsqueeze(0) <= num_pos.unsqueeze(1)
+        precision = hits / (ranks + 1).double()
+        if self.ap_mode == 'trapezoid':
+            # Precision one item before the match: j hits in ranks[j] items
+            # (1 before a match at rank 0).
+            before = (hits - 1) / ranks.double().clamp(min=1)
+            before = torch.where(ranks == 0, torch.ones_like(before), before)
+            precision = (precision + before) / 2
         ap = precision.masked_fill(~is_pos, 0).sum(1) / num_pos
         last = ranks.gather(1, (num_pos - 1).unsqueeze(1)).squeeze(1)
         self.ap_sum += ap.sum()
         self.inp_sum += (num_pos.double() / (last + 1).double()).sum()
+
+    def summary(self, num_query: int) -> Summary:
+        """CMC, mAP, mINP and the count of valid queries.
+
+        Args:
+            num_query (int): Number of queries, for the error message.
+
+        Returns:
+            dict: ``cmc``, ``mAP``, ``mINP`` and ``num_valid_queries``.
+
+        Raises:
+            ValueError: No query has a valid match.
+        """
+        if self.num_valid == 0:
+            raise ValueError(
+                f'None of the {num_query} queries has a valid match: no '
+                'gallery item shares its person id while coming from another '
+                'camera. Check that query and gallery ids come from the same '
+                'split and that camera ids are parsed correctly.')
+        cmc = np.cumsum(
+            self.first_hits.cpu().double().numpy()) / self.num_valid
+        return dict(
+            cmc=cmc,
+            mAP=float(self.ap_sum) / self.num_valid,
+            mINP=float(self.inp_sum) / self.num_valid,
+            num_valid_queries=self.num_valid)
 
 
 def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
@@ -76,8 +128,8 @@ def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
                            protocol: str = 'market',
                            num_repeats: int = 10,
                            seed: int = 0,
-                           device: Optional[Union[str, torch.device]] = None
-                           ) -> Summary:
+                           device: Optional[Union[str, torch.device]] = None,
+                           ap_mode: str = 'mean') -> Summary:
     """Rank metrics from a function that yields distance rows on demand.
 
     The common engine of :func:`evaluate_rank`, :func:`evaluate_features`
@@ -99,7 +151,7 @@ def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
         distance_rows (Callable[[int, int], torch.Tensor]): Row supplier.
         q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
         q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
-        max_rank, chunk_size, protocol, num_repeats, seed: The
+        max_rank, chunk_size, protocol, num_repeats, seed, ap_mode: The
             :class:`~mmsona.evaluation.functional.inputs.RankingOptions`
             (same names and defaults).
         device (str | torch.device, optional): Device of the id tensors;
@@ -109,7 +161,8 @@ def evaluate_distance_rows(distance_rows: Callable[[int, int], torch.Tensor],
         dict: ``cmc`` (``np.ndarray`` of ``max_rank`` fractions), ``mAP``
         and ``mINP`` (floats in [0, 1]) and ``num_valid_queries`` (int).
     """
-    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed,
+                             ap_mode)
     return _summarise_rows(distance_rows, (q_pids, g_pids, q_camids, g_camids),
                            options, torch.device(device or 'cpu'))
 
@@ -133,7 +186,7 @@ def _summarise_rows(distance_rows: Callable[[int, int], torch.Tensor],
     max_rank = options.max_rank
 
     gallery = GalleryIndex(g_pids, g_camids)
-    acc = _RankAccumulator(max_rank, device)
+    acc = RankAccumulator(max_rank, device, options.ap_mode)
     single_shot = SingleShotCMC(
         gallery, num_query, max_rank, options.num_repeats,
         options.seed) if options.protocol == 'cuhk03' else None
@@ -152,21 +205,10 @@ def _summarise_rows(distance_rows: Callable[[int, int], torch.Tensor],
                                start)
         del dist, ranks
 
-    if acc.num_valid == 0:
-        raise ValueError(
-            f'None of the {num_query} queries has a valid match: no gallery '
-            'item shares its person id while coming from another camera. '
-            'Check that query and gallery ids come from the same split and '
-            'that camera ids are parsed correctly.')
+    summary = acc.summary(num_query)
     if single_shot is not None:
-        cmc = single_shot.cmc(acc.num_valid)
-    else:
-        cmc = np.cumsum(acc.first_hits.cpu().double().numpy()) / acc.num_valid
-    return dict(
-        cmc=cmc,
-        mAP=float(acc.ap_sum) / acc.num_valid,
-        mINP=float(acc.inp_sum) / acc.num_valid,
-        num_valid_queries=acc.num_valid)
+        summary['cmc'] = single_shot.cmc(acc.num_valid)
+    return summary
 
 
 def evaluate_rank(distmat: ArrayLike,
@@ -178,7 +220,8 @@ def evaluate_rank(distmat: ArrayLike,
                   chunk_size: Optional[int] = None,
                   protocol: str = 'market',
                   num_repeats: int = 10,
-                  seed: int = 0) -> Summary:
+                  seed: int = 0,
+                  ap_mode: str = 'mean') -> Summary:
     """CMC, mAP and mINP from a query x gallery distance matrix.
 
     See :func:`evaluate_distance_rows` for the protocol. Ties are broken by
@@ -191,7 +234,7 @@ def evaluate_rank(distmat: ArrayLike,
             is closer); NaN is rejected.
         q_pids, g_pids (np.ndarray | torch.Tensor): Person ids.
         q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
-        max_rank, chunk_size, protocol, num_repeats, seed: The
+        max_rank, chunk_size, protocol, num_repeats, seed, ap_mode: The
             :class:`~mmsona.evaluation.functional.inputs.RankingOptions`
             (same names and defaults).
 
@@ -199,7 +242,8 @@ def evaluate_rank(distmat: ArrayLike,
         dict: ``cmc`` (``np.ndarray[max_rank]``), ``mAP``, ``mINP`` (floats
         in [0, 1]) and ``num_valid_queries`` (int).
     """
-    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed,
+                             ap_mode)
     distmat = to_tensor(distmat)
     if not distmat.is_floating_point():
         distmat = distmat.double()
@@ -228,7 +272,8 @@ def evaluate_features(q_feats: ArrayLike,
                       chunk_size: Optional[int] = None,
                       protocol: str = 'market',
                       num_repeats: int = 10,
-                      seed: int = 0) -> Summary:
+                      seed: int = 0,
+                      ap_mode: str = 'mean') -> Summary:
     """CMC, mAP and mINP straight from features, in bounded memory.
 
     Equivalent to ``evaluate_rank(compute_distance(q_feats, g_feats,
@@ -244,7 +289,7 @@ def evaluate_features(q_feats: ArrayLike,
         q_camids, g_camids (np.ndarray | torch.Tensor): Camera ids.
         metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
             ``'euclidean'``.
-        max_rank, chunk_size, protocol, num_repeats, seed: The
+        max_rank, chunk_size, protocol, num_repeats, seed, ap_mode: The
             :class:`~mmsona.evaluation.functional.inputs.RankingOptions`
             (same names and defaults).
 
@@ -252,7 +297,8 @@ def evaluate_features(q_feats: ArrayLike,
         dict: ``cmc``, ``mAP``, ``mINP`` and ``num_valid_queries`` as in
         :func:`evaluate_rank`.
     """
-    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed)
+    options = RankingOptions(max_rank, chunk_size, protocol, num_repeats, seed,
+                             ap_mode)
     q_feats, g_feats = as_feature_pair(q_feats, g_feats)
     for name, feats in (('query', q_feats), ('gallery', g_feats)):
         # A finite sum proves every entry finite; only otherwise look closer.

@@ -6,12 +6,14 @@ from dataclasses import asdict
 from typing import Any, Dict, List, Optional, Sequence, Union
 
 import torch
+from mmengine.dist import broadcast_object_list, is_main_process
 from mmengine.evaluator import BaseMetric
 
 from mmsona.registry import METRICS
 from ..functional import (KReciprocalReRanker, RankingOptions,
                           evaluate_distance_rows, evaluate_features,
-                          query_expansion)
+                          evaluate_gallery_shard, query_expansion)
+from .gallery_shards import split_results
 
 __all__ = ['ReIDMetric']
 
@@ -39,6 +41,14 @@ class ReIDMetric(BaseMetric):
 
     Ranking uses :func:`mmsona.evaluation.functional.evaluate_features`
     (Market protocol, ties broken by gallery index, bounded memory).
+
+    With ``gallery_sharded=True`` nothing is gathered on rank 0: every rank
+    keeps the gallery items it processed, the query features are shared
+    with every rank, and the ranks exchange only per-query match lists and
+    counts (:func:`mmsona.evaluation.functional.evaluate_gallery_shard`),
+    giving exactly the numbers of the gathered evaluation. Re-ranking, query
+    expansion, ``protocol='cuhk03'`` and ``dump_features`` need the whole
+    gallery in one process and cannot be combined with it.
     Results are percentages: ``R1``, ``R5``, ``R10`` (``topk``), ``mAP``,
     ``mINP`` and ``R1_mAP = (R1 + mAP) / 2``, plus ``num_valid_queries``
     (logged as ``reid/R1`` ...). Select checkpoints by the combined score
@@ -61,6 +71,12 @@ class ReIDMetric(BaseMetric):
         aqe_alpha (float): Exponent of alpha-QE. Defaults to 3.0.
         num_repeats (int): CUHK03 sampling trials. Defaults to 10.
         seed (int): CUHK03 sampling seed. Defaults to 0.
+        ap_mode (str): ``'mean'`` (mean precision at the matches) or
+            ``'trapezoid'`` (the official Market-1501 rule); see
+            :class:`~mmsona.evaluation.functional.RankingOptions`. Defaults
+            to ``'mean'``.
+        gallery_sharded (bool): Keep the gallery spread over the ranks
+            (see above). Defaults to False.
         chunk_size (int, optional): Queries per ranking chunk.
         device (str, optional): Where to rank: ``'cpu'``, ``'cuda'``,
             ``'cuda:1'`` ... Defaults to the device the features came from
@@ -101,6 +117,8 @@ class ReIDMetric(BaseMetric):
                  aqe_alpha: float = 3.0,
                  num_repeats: int = 10,
                  seed: int = 0,
+                 ap_mode: str = 'mean',
+                 gallery_sharded: bool = False,
                  chunk_size: Optional[int] = None,
                  device: Optional[str] = None,
                  dump_features: Optional[str] = None,
@@ -118,7 +136,21 @@ class ReIDMetric(BaseMetric):
                              f'{metric!r}.')
         #: max_rank, chunk_size, protocol, num_repeats and seed, checked.
         self.ranking = RankingOptions(max_rank, chunk_size, protocol,
-                                      num_repeats, seed)
+                                      num_repeats, seed, ap_mode)
+        if gallery_sharded:
+            whole = dict(
+                rerank=rerank,
+                aqe=aqe,
+                dump_features=bool(dump_features),
+                **{"protocol='cuhk03'": protocol == 'cuhk03'})
+            wanted = [name for name, on in whole.items() if on]
+            if wanted:
+                raise ValueError(
+                    'ReIDMetric(gallery_sharded=True) cannot be combined '
+                    f'with {", ".join(wanted)}: they need the whole gallery '
+                    'in one process. Re-ranking and query expansion stay '
+                    'single-process; use gallery_sharded=False for them.')
+        self.gallery_sharded = gallery_sharded
         topk = tuple(int(k) for k in topk)
         if not topk or min(topk) < 1 or max(topk) > max_rank:
             raise ValueError(f'topk {topk} must lie in [1, max_rank='
@@ -197,6 +229,79 @@ class ReIDMetric(BaseMetric):
             payload[f'{side}_paths'] = [item['img_path'] for item in items]
         torch.save(payload, path)
 
+    def evaluate(self, size: int) -> dict:
+        """Evaluate the processed samples of all ranks.
+
+        Without ``gallery_sharded`` this is MMEngine's gather-then-compute.
+        With it, every rank keeps its gallery items, the queries are shared
+        and rank 0 merges the per-query counts of every rank; the metrics
+        are then broadcast to all ranks.
+
+        Args:
+            size (int): Dataset size (later positions are sampler padding).
+
+        Returns:
+            dict: The prefixed metrics, on every rank.
+        """
+        if not self.gallery_sharded:
+            return super().evaluate(size)
+        parts = split_results(self.results, size, self._resolve_device())
+        self.results.clear()
+        num_query = int(parts['q_pids'].numel())
+        for side, count in (('query', num_query), ('gallery',
+                                                   parts['num_gallery'])):
+            if count == 0:
+                raise ValueError(
+                    f'ReIDMetric got {size} samples but no {side} item: '
+                    'the test dataset must hold query items (is_query=True) '
+                    'and gallery items (is_query=False); use '
+                    "split='test' of an mmsona re-ID dataset.")
+        try:
+            summary, _ = evaluate_gallery_shard(
+                parts['q_feats'],
+                parts['q_pids'],
+                parts['q_camids'],
+                parts['shard'],
+                parts['key_space'],
+                metric=self.metric,
+                max_rank=self.ranking.max_rank,
+                chunk_size=self.ranking.chunk_size,
+                ap_mode=self.ranking.ap_mode)
+            payload: Any = None
+            if is_main_process():
+                payload = {
+                    f'{self.prefix}/{k}' if self.prefix else k: v
+                    for k, v in self._format(summary, num_query).items()
+                }
+        except ValueError as error:
+            # Rank 0 summarises after the last exchange (no valid query).
+            payload = str(error)
+        box = [payload]
+        broadcast_object_list(box)
+        if isinstance(box[0], str):
+            raise ValueError(box[0])
+        return box[0]
+
+    def _format(self, summary: dict,
+                num_query: int) -> Dict[str, Union[float, int]]:
+        """Percentages R{k}, mAP, mINP, R1_mAP and the valid count."""
+        num_valid = summary['num_valid_queries']
+        if num_valid < num_query:
+            warnings.warn(
+                f'ReIDMetric: {num_query - num_valid} of {num_query} queries '
+                'have no valid match (no gallery item with the same person '
+                'id from another camera) and are left out of every metric.')
+        metrics: Dict[str, Union[float, int]] = {
+            f'R{k}': float(summary['cmc'][k - 1]) * 100
+            for k in self.topk
+        }
+        metrics['mAP'] = summary['mAP'] * 100
+        metrics['mINP'] = summary['mINP'] * 100
+        metrics['num_valid_queries'] = num_valid
+        metrics['R1_mAP'] = (float(summary['cmc'][0]) * 100 +
+                             metrics['mAP']) / 2
+        return metrics
+
     def compute_metrics(self, results: List[dict]) -> Dict[str, float]:
         """Rank the gallery for every query and summarise.
 
@@ -254,20 +359,4 @@ class ReIDMetric(BaseMetric):
             summary = evaluate_features(
                 q_feats, g_feats, *ids, metric=self.metric, **options)
 
-        num_query = len(parts['query'])
-        num_valid = summary['num_valid_queries']
-        if num_valid < num_query:
-            warnings.warn(
-                f'ReIDMetric: {num_query - num_valid} of {num_query} queries '
-                'have no valid match (no gallery item with the same person '
-                'id from another camera) and are left out of every metric.')
-        metrics: Dict[str, Union[float, int]] = {
-            f'R{k}': float(summary['cmc'][k - 1]) * 100
-            for k in self.topk
-        }
-        metrics['mAP'] = summary['mAP'] * 100
-        metrics['mINP'] = summary['mINP'] * 100
-        metrics['num_valid_queries'] = num_valid
-        metrics['R1_mAP'] = (float(summary['cmc'][0]) * 100 +
-                             metrics['mAP']) / 2
-        return metrics
+        return self._format(summary, len(parts['query']))
