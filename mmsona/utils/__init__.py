@@ -1,5 +1,5 @@
-"""Utilities: registration, config types, checkpoint and distributed
-compatibility."""
+"""Utilities: registration, config types, checkpoints, atomic file writes,
+distributed helpers and command-line pieces shared by the tools."""
 from .checkpoint_compat import (TRUST_ENV, TrustedCheckpointWarning,
                                 UntrustedCheckpointError, is_plain_data,
                                 load_checkpoint_to_model,
@@ -9,14 +9,16 @@ from .checkpoint_compat import (TRUST_ENV, TrustedCheckpointWarning,
 from .config_types import config_type_name, is_config_type
 from .dataloader_cfg import drop_persistence_without_workers
 from .determinism import setup_deterministic_env
-from .dist_compat import setup_cpu_distributed
+from .dist import prepare_on_main_process, setup_cpu_distributed
+from .fileio import AtomicLocalBackend, atomic_write
 from .setup_env import register_all_modules
 
 __all__ = [
-    'TRUST_ENV', 'TrustedCheckpointWarning', 'UntrustedCheckpointError',
-    'config_type_name', 'drop_persistence_without_workers', 'is_config_type',
-    'is_plain_data', 'load_checkpoint_to_model', 'load_local_checkpoint',
-    'non_plain_entries', 'patch_checkpoint_loading', 'register_all_modules',
-    'restore_message_hub', 'setup_cpu_distributed', 'setup_deterministic_env',
-    'to_plain_data', 'trusted_checkpoints'
+    'TRUST_ENV', 'AtomicLocalBackend', 'TrustedCheckpointWarning',
+    'UntrustedCheckpointError', 'atomic_write', 'config_type_name',
+    'drop_persistence_without_workers', 'is_config_type', 'is_plain_data',
+    'load_checkpoint_to_model', 'load_local_checkpoint', 'non_plain_entries',
+    'patch_checkpoint_loading', 'prepare_on_main_process',
+    'register_all_modules', 'restore_message_hub', 'setup_cpu_distributed',
+    'setup_deterministic_env', 'to_plain_data', 'trusted_checkpoints'
 ]
