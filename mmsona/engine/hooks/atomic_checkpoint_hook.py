@@ -138,9 +138,9 @@ class AtomicCheckpointHook(CheckpointHook):
             self.backend_args = dict(backend='local_atomic')
         super().before_train(runner)
         if is_main_process() and isinstance(self.file_backend, LocalBackend):
-            for stale in glob.glob(
-                    osp.join(
-                        glob.escape(str(self.out_dir)), f'.*{PARTIAL_SUFFIX}')):
+            stale_pattern = osp.join(
+                glob.escape(str(self.out_dir)), f'.*{PARTIAL_SUFFIX}')
+            for stale in glob.glob(stale_pattern):
                 os.remove(stale)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
