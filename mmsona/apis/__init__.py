@@ -1,12 +1,9 @@
-"""High-level APIs: feature extraction, SONA attention maps and the
-reference levels of the synthetic benchmark."""
-from mmsona.visualization.attention import (cell_center, find_sona_blocks,
-                                            get_sona_attention,
-                                            position_to_cell)
+"""High-level APIs: building a model, feature extraction and the reference
+levels of the synthetic benchmark."""
 from .feature_extractor import FeatureExtractor
+from .model import get_model, load_model_config
 from .synthetic_levels import reference_metrics
 
 __all__ = [
-    'FeatureExtractor', 'cell_center', 'find_sona_blocks',
-    'get_sona_attention', 'position_to_cell', 'reference_metrics'
+    'FeatureExtractor', 'get_model', 'load_model_config', 'reference_metrics'
 ]

@@ -40,8 +40,8 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Dict, List, Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmark_latency import config_name  # noqa: E402
+from mmsona.analysis import last_record, load_scalar_log, run_scalar_logs
+from mmsona.utils import config_name
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(REPO, 'tools', 'train.py')
@@ -69,15 +69,9 @@ def final_metrics(folder: str) -> Dict[str, float]:
         RuntimeError: No evaluation was logged.
     """
     found = None
-    stamps = sorted(
-        d for d in os.listdir(folder)
-        if osp.isfile(osp.join(folder, d, 'vis_data', 'scalars.json')))
-    for stamp in stamps:
-        with open(osp.join(folder, stamp, 'vis_data', 'scalars.json')) as f:
-            for line in f:
-                record = json.loads(line)
-                if 'reid/R1' in record:
-                    found = record
+    for log in run_scalar_logs(folder):
+        records = load_scalar_log(log, allow_empty=True)
+        found = last_record(records, ('reid/R1', )) or found
     if found is None:
         raise RuntimeError(
             f'no reid/R1 in {folder}/*/vis_data/scalars.json: the run '
@@ -323,15 +317,17 @@ def measure_configs(configs: Sequence[str], baseline: str,
         ``flop_ratio``, ``latency_ratio``.
     """
     import torch
-    from benchmark_latency import ratio_stats, time_models
-    from get_flops import build_eval_model, count_complexity, load_config
+
+    from mmsona.analysis import (count_complexity, load_benchmark_config,
+                                 ratio_stats, time_models)
+    from mmsona.apis import get_model
 
     torch.set_num_threads(threads)
     models, info = {}, {}
     for path in dict.fromkeys([baseline, *configs]):
         name = config_name(path)
         torch.manual_seed(0)
-        models[name] = build_eval_model(load_config(path))
+        models[name] = get_model(load_benchmark_config(path))
         stats = count_complexity(models[name], shape)
         info[name] = dict(
             params_m=stats['params'] / 1e6, gflops=stats['flops'] / 1e9)
