@@ -19,7 +19,7 @@ import numpy as np
 from mmengine.config import DictAction
 
 from mmsona.apis import FeatureExtractor
-from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
+from mmsona.utils import (UntrustedCheckpointError, add_model_arguments,
                           missing_file_message)
 
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
@@ -32,9 +32,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'folder with a trained model (the config\'s test pipeline and '
         'feature, as tools/test.py) and save them with their paths to a '
         '.npz file.')
-    parser.add_argument('config', help='path of the model config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    add_trust_argument(parser)
+    add_model_arguments(parser)
     parser.add_argument(
         '--img-dir', required=True, help='folder of the images to embed')
     parser.add_argument(
@@ -101,10 +99,8 @@ def list_images(img_dir: str, exts: Sequence[str],
 def main(argv=None) -> int:
     """Extract from the command line."""
     args = parse_args(argv)
-    missing = missing_file_message({
-        'Config file': args.config,
-        'Checkpoint': args.checkpoint
-    })
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Checkpoint', args.checkpoint))
     if missing:
         print(f'error: {missing}', file=sys.stderr)
         return 2

@@ -12,7 +12,7 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
+from mmsona.utils import (UntrustedCheckpointError, add_model_arguments,
                           config_name, is_config_type, missing_file_message,
                           register_all_modules, setup_cpu_distributed,
                           setup_deterministic_env, trusted_checkpoints)
@@ -22,9 +22,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     """Command-line arguments (the OpenMMLab ``tools/test.py`` set)."""
     parser = argparse.ArgumentParser(
         description='Test (evaluate) a person re-identification model.')
-    parser.add_argument('config', help='path of the config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    add_trust_argument(parser)
+    add_model_arguments(parser, config_help='path of the config file')
     parser.add_argument(
         '--work-dir',
         help='folder for the evaluation log (default: ./work_dirs/<config '
@@ -102,10 +100,8 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     """Evaluate from the command line."""
     args = parse_args(argv)
-    missing = missing_file_message({
-        'Config file': args.config,
-        'Checkpoint file': args.checkpoint
-    })
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Checkpoint file', args.checkpoint))
     if missing:
         raise SystemExit(missing)
     register_all_modules(init_default_scope=False)

@@ -1,9 +1,12 @@
 """Command-line pieces shared by the tools."""
 import argparse
 import os.path as osp
-from typing import Dict, Optional
+from typing import Optional, Tuple
 
-__all__ = ['add_trust_argument', 'config_name', 'missing_file_message']
+__all__ = [
+    'add_model_arguments', 'add_trust_argument', 'config_name',
+    'missing_file_message'
+]
 
 
 def add_trust_argument(parser: argparse.ArgumentParser,
@@ -31,18 +34,34 @@ def add_trust_argument(parser: argparse.ArgumentParser,
         f'only for files whose origin you trust{note}')
 
 
-def missing_file_message(files: Dict[str, Optional[str]]) -> Optional[str]:
+def add_model_arguments(parser: argparse.ArgumentParser,
+                        config_help: str = 'path of the model config file'
+                        ) -> None:
+    """Add the ``config`` and ``checkpoint`` arguments of a model tool and
+    its ``--trust-checkpoint`` opt-in (:func:`add_trust_argument`).
+
+    Args:
+        parser (ArgumentParser): The tool's parser.
+        config_help (str): Help of ``config``. Defaults to 'path of the
+            model config file'.
+    """
+    parser.add_argument('config', help=config_help)
+    parser.add_argument('checkpoint', help='path of the checkpoint file')
+    add_trust_argument(parser)
+
+
+def missing_file_message(*files: Tuple[str, str]) -> Optional[str]:
     """The error for the first input file that does not exist.
 
     Args:
-        files (dict[str, str]): Paths by what they are, in the order to
-            check, e.g. ``{'Config file': cfg, 'Checkpoint': ckpt}``.
+        *files (tuple[str, str]): ``(what, path)`` pairs in the order to
+            check, e.g. ``('Config file', cfg), ('Checkpoint', ckpt)``.
 
     Returns:
         str | None: ``"<what> '<path>' does not exist."``, or None when
         every file exists.
     """
-    for what, path in files.items():
+    for what, path in files:
         if not osp.isfile(path):
             return f'{what} {path!r} does not exist.'
     return None

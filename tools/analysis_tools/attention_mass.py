@@ -30,11 +30,9 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
-from mmengine.config import Config
 
-from mmsona.apis import FeatureExtractor
-from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
-                          missing_file_message)
+from mmsona.apis import FeatureExtractor, load_model_config
+from mmsona.utils import UntrustedCheckpointError, add_model_arguments
 
 # (source part, target part) pairs measured, the relational pairs first.
 PAIRS: Tuple[Tuple[str, str], ...] = (
@@ -50,12 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Attention mass between distant parts on the '
         'relational probe, split by whether the parts share a colour.')
-    parser.add_argument(
-        'config',
-        help='config of the model (its test '
-        'dataloader must be a relational SyntheticReID)')
-    parser.add_argument('checkpoint', help='checkpoint of the model')
-    add_trust_argument(parser)
+    add_model_arguments(
+        parser,
+        config_help='config of the model (its test dataloader must be a '
+        'relational SyntheticReID)')
     parser.add_argument(
         '--max-images',
         type=int,
@@ -282,26 +278,15 @@ def draw_examples(extractor, plan, root: str, specs: Sequence,
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Measure and print from the command line."""
     args = parse_args(argv)
-    missing = missing_file_message({
-        'Config file': args.config,
-        'Checkpoint': args.checkpoint
-    })
-    if missing:
-        print(f'error: {missing}', file=sys.stderr)
-        return 2
-    cfg = Config.fromfile(args.config)
     try:
+        cfg = load_model_config(args.config)
         plan, root = _relational_plan(cfg)
-    except ValueError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    try:
         extractor = FeatureExtractor(
             cfg,
             args.checkpoint,
             device=args.device,
             trust_checkpoint=args.trust_checkpoint)
-    except UntrustedCheckpointError as e:
+    except (FileNotFoundError, ValueError, UntrustedCheckpointError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     specs = _test_people(plan, args.max_images)

@@ -24,8 +24,7 @@ from mmengine.config import DictAction
 from torch import nn
 
 from mmsona.apis import get_model
-from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
-                          missing_file_message)
+from mmsona.utils import UntrustedCheckpointError, add_model_arguments
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,9 +33,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Export a person re-ID model (image -> test feature) to '
         'ONNX with standard operators, and optionally verify it against '
         'PyTorch with onnxruntime.')
-    parser.add_argument('config', help='path of the model config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    add_trust_argument(parser)
+    add_model_arguments(parser)
     parser.add_argument(
         '--out',
         default='model.onnx',
@@ -164,13 +161,6 @@ def verify(model: nn.Module, out: str, shape, batch_sizes) -> float:
 def main(argv=None) -> int:
     """Export from the command line."""
     args = parse_args(argv)
-    missing = missing_file_message({
-        'Config file': args.config,
-        'Checkpoint': args.checkpoint
-    })
-    if missing:
-        print(f'error: {missing}', file=sys.stderr)
-        return 2
     if min(args.shape) < 1 or args.batch_size < 1:
         print(
             'error: --shape and --batch-size must be positive.',
@@ -183,7 +173,7 @@ def main(argv=None) -> int:
             args.checkpoint,
             cfg_options=args.cfg_options,
             trust_checkpoint=args.trust_checkpoint)
-    except UntrustedCheckpointError as e:
+    except (FileNotFoundError, UntrustedCheckpointError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     export(model, args.out, args.shape, args.batch_size, args.dynamic_batch,

@@ -15,7 +15,7 @@ import mmcv
 from mmengine.config import DictAction
 
 from mmsona.apis import FeatureExtractor
-from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
+from mmsona.utils import (UntrustedCheckpointError, add_model_arguments,
                           missing_file_message)
 from mmsona.visualization import (ReIDVisualizer, cell_center,
                                   get_sona_attention, position_to_cell)
@@ -38,9 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'from one position of an image: the row of the second-order '
         'attention map of that position, upsampled over the image as a '
         'heat map, with the position marked.')
-    parser.add_argument('config', help='path of the model config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    add_trust_argument(parser)
+    add_model_arguments(parser)
     parser.add_argument('img', help='path of the image')
     parser.add_argument(
         '--out', required=True, help='output picture file (PNG or JPG)')
@@ -86,11 +84,9 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Draw from the command line."""
     args = parse_args(argv)
-    missing = missing_file_message({
-        'Config file': args.config,
-        'Checkpoint': args.checkpoint,
-        'Image': args.img
-    })
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Checkpoint', args.checkpoint),
+                                   ('Image', args.img))
     if missing:
         print(f'error: {missing}', file=sys.stderr)
         return 2

@@ -108,10 +108,8 @@ def resolve_paths(paths: List[str], img_root: Optional[str]) -> List[str]:
 def main(argv=None) -> int:
     """Draw from the command line."""
     args = parse_args(argv)
-    missing = missing_file_message({
-        'Config file': args.config,
-        'Feature dump': args.feats_file
-    })
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Feature dump', args.feats_file))
     if missing:
         print(f'error: {missing}', file=sys.stderr)
         return 2
