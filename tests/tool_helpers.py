@@ -36,7 +36,7 @@ def make_tiny_checkpoint(root: str) -> Tuple[str, str, str]:
     """
     import torch
 
-    from mmsona.apis import FeatureExtractor
+    from mmsona.apis import get_model
     from mmsona.datasets.synthetic import generate_synthetic_reid
     data_root = osp.join(root, 'data')
     generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
@@ -47,7 +47,7 @@ def make_tiny_checkpoint(root: str) -> Tuple[str, str, str]:
                 base=osp.join(REPO, 'configs', 'sona',
                               'sona_r18_synthetic.py'),
                 data_root=data_root))
-    model = FeatureExtractor(config).model
+    model = get_model(config)
     torch.manual_seed(0)
     for block in model.backbone.sona_layers.values():
         torch.nn.init.normal_(block.out_norm.weight, std=0.5)

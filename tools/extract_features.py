@@ -18,6 +18,10 @@ from typing import List, Sequence
 import numpy as np
 from mmengine.config import DictAction
 
+from mmsona.apis import FeatureExtractor
+from mmsona.utils import (UntrustedCheckpointError, add_model_arguments,
+                          missing_file_message)
+
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
@@ -28,14 +32,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'folder with a trained model (the config\'s test pipeline and '
         'feature, as tools/test.py) and save them with their paths to a '
         '.npz file.')
-    parser.add_argument('config', help='path of the model config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='unpickle the checkpoint fully if it holds Python objects '
-        'beyond tensors and plain data; that can run any code inside the '
-        'file, so only for files whose origin you trust')
+    add_model_arguments(parser)
     parser.add_argument(
         '--img-dir', required=True, help='folder of the images to embed')
     parser.add_argument(
@@ -102,11 +99,11 @@ def list_images(img_dir: str, exts: Sequence[str],
 def main(argv=None) -> int:
     """Extract from the command line."""
     args = parse_args(argv)
-    for path, what in ((args.config, 'Config file'), (args.checkpoint,
-                                                      'Checkpoint')):
-        if not osp.isfile(path):
-            print(f'error: {what} {path!r} does not exist.', file=sys.stderr)
-            return 2
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Checkpoint', args.checkpoint))
+    if missing:
+        print(f'error: {missing}', file=sys.stderr)
+        return 2
     if not osp.isdir(args.img_dir):
         print(
             f'error: --img-dir {args.img_dir!r} is not a folder.',
@@ -124,8 +121,6 @@ def main(argv=None) -> int:
             file=sys.stderr)
         return 2
 
-    from mmsona.apis import FeatureExtractor
-    from mmsona.utils import UntrustedCheckpointError
     cfg_options = dict(args.cfg_options or {})
     if args.flip:
         cfg_options['model.test_flip'] = True

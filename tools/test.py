@@ -12,7 +12,8 @@ import sys
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner
 
-from mmsona.utils import (UntrustedCheckpointError, is_config_type,
+from mmsona.utils import (UntrustedCheckpointError, add_model_arguments,
+                          config_name, is_config_type, missing_file_message,
                           register_all_modules, setup_cpu_distributed,
                           setup_deterministic_env, trusted_checkpoints)
 
@@ -21,14 +22,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     """Command-line arguments (the OpenMMLab ``tools/test.py`` set)."""
     parser = argparse.ArgumentParser(
         description='Test (evaluate) a person re-identification model.')
-    parser.add_argument('config', help='path of the config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='unpickle the checkpoint fully if it holds Python objects '
-        'beyond tensors and plain data; that can run any code inside the '
-        'file, so only for files whose origin you trust')
+    add_model_arguments(parser, config_help='path of the config file')
     parser.add_argument(
         '--work-dir',
         help='folder for the evaluation log (default: ./work_dirs/<config '
@@ -75,8 +69,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs', config_name(args.config))
     cfg.load_from = args.checkpoint
     cfg.resume = False
     if args.flip:
@@ -107,10 +100,10 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
 def main(argv=None) -> None:
     """Evaluate from the command line."""
     args = parse_args(argv)
-    for path, what in ((args.config, 'Config'), (args.checkpoint,
-                                                 'Checkpoint')):
-        if not osp.isfile(path):
-            raise SystemExit(f'{what} file {path!r} does not exist.')
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Checkpoint file', args.checkpoint))
+    if missing:
+        raise SystemExit(missing)
     register_all_modules(init_default_scope=False)
     cfg = Config.fromfile(args.config)
     if args.cfg_options is not None:

@@ -14,8 +14,8 @@ import torch
 from mmengine.config import Config, DictAction
 from mmengine.runner import Runner, find_latest_checkpoint
 
-from mmsona.utils import (UntrustedCheckpointError,
-                          drop_persistence_without_workers,
+from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
+                          config_name, drop_persistence_without_workers,
                           register_all_modules, setup_cpu_distributed,
                           setup_deterministic_env, trusted_checkpoints)
 
@@ -36,14 +36,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         const='auto',
         help='resume from a checkpoint path, or from the latest checkpoint '
         'in the work dir when given without a value (or "auto")')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='unpickle the checkpoint of --resume PATH or of the config\'s '
-        'load_from fully if it holds Python objects beyond tensors and plain '
-        'data; that can run any code inside the file, so only for files '
-        'whose origin you trust (--resume auto trusts the last checkpoint '
-        'of the run\'s own work dir without it)')
+    add_trust_argument(
+        parser,
+        what='the checkpoint of --resume PATH or of the config\'s load_from',
+        note=' (--resume auto trusts the last checkpoint of the run\'s own '
+        'work dir without it)')
     parser.add_argument(
         '--amp',
         action='store_true',
@@ -89,8 +86,7 @@ def merge_args(cfg: Config, args: argparse.Namespace) -> Config:
     if args.work_dir is not None:
         cfg.work_dir = args.work_dir
     elif cfg.get('work_dir') is None:
-        cfg.work_dir = osp.join('./work_dirs',
-                                osp.splitext(osp.basename(args.config))[0])
+        cfg.work_dir = osp.join('./work_dirs', config_name(args.config))
     if args.amp:
         if not torch.cuda.is_available():
             raise SystemExit(

@@ -1,13 +1,11 @@
-"""High-level APIs: feature extraction, search of unlabelled images, SONA
-attention maps and the reference levels of the synthetic benchmark."""
-from mmsona.visualization.attention import (cell_center, find_sona_blocks,
-                                            get_sona_attention,
-                                            position_to_cell)
+"""High-level APIs: building a model, feature extraction, search of
+unlabelled images and the reference levels of the synthetic benchmark."""
 from .feature_extractor import FeatureExtractor
+from .model import get_model, load_model_config
 from .searcher import ReIDSearcher
 from .synthetic_levels import reference_metrics
 
 __all__ = [
-    'FeatureExtractor', 'ReIDSearcher', 'cell_center', 'find_sona_blocks',
-    'get_sona_attention', 'position_to_cell', 'reference_metrics'
+    'FeatureExtractor', 'ReIDSearcher', 'get_model', 'load_model_config',
+    'reference_metrics'
 ]

@@ -10,11 +10,11 @@ from mmengine.config import Config
 from mmengine.dataset import pseudo_collate
 from mmengine.registry import DefaultScope
 from mmengine.utils import ProgressBar
-from torch import Tensor, nn
+from torch import Tensor
 
-from mmsona.registry import MODELS, TRANSFORMS
-from mmsona.utils import (config_type_name, load_checkpoint_to_model,
-                          register_all_modules)
+from mmsona.registry import TRANSFORMS
+from mmsona.utils import config_type_name
+from .model import get_model, load_model_config
 
 __all__ = ['FeatureExtractor']
 
@@ -24,7 +24,8 @@ ImageInput = Union[str, os.PathLike, np.ndarray, Tensor]
 class FeatureExtractor:
     """Turn images into re-ID features with a config and a checkpoint.
 
-    The images go through the test pipeline of the config (its
+    The model comes from :func:`~mmsona.apis.get_model`; the images go
+    through the test pipeline of the config (its
     ``test_dataloader``), the model's data preprocessor and
     ``model.test_step``, exactly as in ``tools/test.py``, so the features
     equal those of a ``tools/test.py --out`` dump.
@@ -46,7 +47,8 @@ class FeatureExtractor:
         >>> feats = extractor(['a.jpg', 'b.jpg'])  # 2 x 1536 tensor
 
     Args:
-        config (str | Config): Config file or object.
+        config (str | Config): Config file or object (copied, never
+            changed).
         checkpoint (str, optional): Checkpoint to load; None keeps the
             initial weights (for tests). It is read with
             ``torch.load(..., weights_only=True)``, which runs no code;
@@ -69,25 +71,18 @@ class FeatureExtractor:
                  batch_size: int = 32,
                  cfg_options: Optional[dict] = None,
                  trust_checkpoint: bool = False) -> None:
-        register_all_modules(init_default_scope=False)
-        if isinstance(config, (str, os.PathLike)):
-            if not osp.isfile(config):
-                raise FileNotFoundError(
-                    f'Config file {str(config)!r} does not exist.')
-            config = Config.fromfile(config)
-        elif not isinstance(config, Config):
-            raise TypeError('config must be a file path or an mmengine '
-                            f'Config, got {type(config).__name__}.')
-        if cfg_options:
-            config.merge_from_dict(cfg_options)
+        config = load_model_config(config, cfg_options)
         if batch_size < 1:
             raise ValueError(f'batch_size must be >= 1, got {batch_size}.')
         self.cfg = config
         self.batch_size = batch_size
         self.device = torch.device(device)
+        self.model = get_model(
+            config,
+            checkpoint,
+            device=self.device,
+            trust_checkpoint=trust_checkpoint)
         with DefaultScope.overwrite_default_scope('mmsona'):
-            self.model = self._build_model(config, checkpoint,
-                                           trust_checkpoint)
             pipeline = self._test_pipeline(config)
             self.file_pipeline = Compose(
                 [TRANSFORMS.build(t) for t in pipeline])
@@ -95,21 +90,6 @@ class FeatureExtractor:
                 TRANSFORMS.build(t) for t in pipeline
                 if 'Load' not in config_type_name(t.get('type'))
             ])
-
-    def _build_model(self, cfg: Config, checkpoint: Optional[str],
-                     trust_checkpoint: bool) -> nn.Module:
-        """Build the model, load the checkpoint and switch to eval."""
-        model = MODELS.build(cfg.model)
-        if checkpoint is not None:
-            if not osp.isfile(checkpoint):
-                raise FileNotFoundError(
-                    f'Checkpoint {checkpoint!r} does not exist. Train a '
-                    'model first (tools/train.py) or check the path.')
-            load_checkpoint_to_model(
-                model, checkpoint, map_location='cpu', trust=trust_checkpoint)
-        else:
-            model.init_weights()
-        return model.to(self.device).eval()
 
     @staticmethod
     def _test_pipeline(cfg: Config) -> List[dict]:

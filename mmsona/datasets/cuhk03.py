@@ -4,9 +4,9 @@ import os.path as osp
 from typing import List, Optional, Tuple
 
 from mmsona.registry import DATASETS
+from mmsona.utils.dist import prepare_on_main_process
 from .base_reid_dataset import ReIDRecord
 from .cuhk03_raw import extract_cuhk03, split_json_path
-from .dist_prepare import prepare_on_main_process
 from .market_style_dataset import MarketStyleDataset
 
 __all__ = ['CUHK03']

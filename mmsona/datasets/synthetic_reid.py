@@ -3,7 +3,7 @@ import os.path as osp
 from typing import Union
 
 from mmsona.registry import DATASETS
-from .dist_prepare import prepare_on_main_process
+from mmsona.utils.dist import prepare_on_main_process
 from .market1501 import Market1501
 from .synthetic import (SyntheticPreset, generate_synthetic_reid,
                         is_synthetic_complete)

@@ -7,8 +7,9 @@ import pytest
 import torch
 from tool_helpers import load_tool, make_tiny_checkpoint  # noqa: I100
 
-from mmsona.apis import (FeatureExtractor, cell_center, get_sona_attention,
-                         position_to_cell)
+from mmsona.apis import FeatureExtractor
+from mmsona.visualization import (cell_center, get_sona_attention,
+                                  position_to_cell)
 
 
 @pytest.fixture(scope='module')

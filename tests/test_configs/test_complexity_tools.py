@@ -1,6 +1,5 @@
-"""``get_flops.py`` counts SONA exactly; ``benchmark_latency.py`` pairs runs.
-"""
-import importlib
+"""``mmsona.analysis`` counts SONA exactly and pairs timed runs; the
+``get_flops.py`` and ``benchmark_latency.py`` tools use it."""
 import os
 import os.path as osp
 import subprocess
@@ -9,22 +8,15 @@ import sys
 import pytest
 import torch
 from mmengine.analysis import FlopAnalyzer
+from tool_helpers import load_tool  # noqa: I100
 from torch import nn
 
+from mmsona import analysis
+from mmsona.apis import get_model
 from mmsona.models import SONA
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TOOLS = osp.join(REPO, 'tools', 'analysis_tools')
-
-
-@pytest.fixture(scope='module')
-def tools():
-    sys.path.insert(0, TOOLS)
-    try:
-        yield (importlib.import_module('get_flops'),
-               importlib.import_module('benchmark_latency'))
-    finally:
-        sys.path.remove(TOOLS)
 
 
 def sona_flops(channels: int, positions: int, reduction: int = 4) -> int:
@@ -34,29 +26,27 @@ def sona_flops(channels: int, positions: int, reduction: int = 4) -> int:
     return 3 * channels * cp * positions + 2 * positions * positions * cp
 
 
-def test_sdpa_is_counted(tools):
-    get_flops, _ = tools
+def test_sdpa_is_counted():
     block = SONA(64).eval()
     analyzer = FlopAnalyzer(block, (torch.randn(1, 64, 12, 4), ))
-    analyzer.set_op_handle(get_flops.SDPA_OP, get_flops.sdpa_flop_jit)
-    analyzer.set_op_handle(get_flops.BADDBMM_OP, get_flops.baddbmm_flop_jit)
+    analyzer.set_op_handle(analysis.SDPA_OP, analysis.sdpa_flop_jit)
+    analyzer.set_op_handle(analysis.BADDBMM_OP, analysis.baddbmm_flop_jit)
     by_op = analyzer.by_operator()
     assert by_op['scaled_dot_product_attention'] == 2 * 48 * 48 * 16
     assert by_op['baddbmm'] == 64 * 16 * 48
     assert analyzer.total() == sona_flops(64, 48)
 
 
-def test_sona_flops_in_a_config(tools):
+def test_sona_flops_in_a_config():
     """sona - (same trunk without SONA) = both SONA blocks, analytically."""
-    get_flops, _ = tools
     shape = (64, 32)  # stride 8: 8 x 4 after layer2 and layer3
     counts = {}
     for name in ('sona_r50_market', 'bfe_r50-dilated-dbplus_market'):
-        cfg = get_flops.load_config(
+        cfg = analysis.load_benchmark_config(
             osp.join(REPO, 'configs', 'sona', f'{name}.py'))
         assert cfg.model.backbone.init_cfg is None
-        model = get_flops.build_eval_model(cfg)
-        counts[name] = get_flops.count_complexity(model, shape)
+        model = get_model(cfg)
+        counts[name] = analysis.count_complexity(model, shape)
     sona, trunk = counts['sona_r50_market'], counts[
         'bfe_r50-dilated-dbplus_market']
     assert sona['flops'] - trunk['flops'] == (
@@ -78,24 +68,23 @@ class Recorder(nn.Module):
         return x
 
 
-def test_timing_alternates_order(tools):
-    _, bench = tools
+def test_timing_alternates_order():
     calls = []
     models = {n: Recorder(n, calls) for n in 'abc'}
-    timings = bench.time_models(
+    timings = analysis.time_models(
         models, torch.zeros(4, 3, 2, 2), warmup=1, repeats=3)
     assert calls == list('abc' + 'abc' + 'cba' + 'abc')
     assert all(len(t) == 3 for t in timings.values())
 
 
-def test_ratio_is_paired_median(tools):
-    _, bench = tools
+def test_ratio_is_paired_median():
     timings = {'base': [1.0, 2.0, 4.0, 1.0], 'v': [1.1, 2.4, 4.0, 1.3]}
-    median, q1, q3 = bench.ratio_stats(timings, 'v', 'base')
+    median, q1, q3 = analysis.ratio_stats(timings, 'v', 'base')
     assert median == pytest.approx(1.15)
     assert q1 == pytest.approx(1.075)
     assert q3 == pytest.approx(1.225)
-    assert bench.quantile([3.0, 1.0, 2.0], 0.5) == 2.0
+    assert analysis.quantile([3.0, 1.0, 2.0], 0.5) == 2.0
+    bench = load_tool('analysis_tools', 'benchmark_latency.py')
     table = bench.format_table([
         dict(
             name='v',
@@ -110,19 +99,20 @@ def test_ratio_is_paired_median(tools):
     assert '1.150 [1.075, 1.225]' in table and '+10.0' in table
 
 
-def test_steady_allocator_environment(tools):
-    _, bench = tools
-    env = bench.steady_allocator_env({'PATH': '/bin'})
-    assert env == {'PATH': '/bin', **bench.STEADY_MALLOC}
+def test_steady_allocator_environment():
+    env = analysis.steady_allocator_env({'PATH': '/bin'})
+    assert env == {'PATH': '/bin', **analysis.STEADY_MALLOC}
     assert int(env['MALLOC_MMAP_THRESHOLD_']) >= 1 << 30
-    assert bench.steady_allocator_env(env) is None
+    assert analysis.steady_allocator_env(env) is None
 
 
 @pytest.mark.parametrize('flag, policy',
                          [([], 'fixed'), (['--no-steady-malloc'], 'adaptive')])
-def test_benchmark_restarts_with_a_fixed_allocator(tools, flag, policy):
-    _, bench = tools
-    env = {k: v for k, v in os.environ.items() if k not in bench.STEADY_MALLOC}
+def test_benchmark_restarts_with_a_fixed_allocator(flag, policy):
+    env = {
+        k: v
+        for k, v in os.environ.items() if k not in analysis.STEADY_MALLOC
+    }
     config = osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py')
     cmd = [
         sys.executable,
@@ -134,3 +124,17 @@ def test_benchmark_restarts_with_a_fixed_allocator(tools, flag, policy):
         cmd, env=env, capture_output=True, text=True, timeout=300)
     assert out.returncode == 0, out.stderr[-2000:]
     assert f'{policy} glibc allocator thresholds' in out.stdout
+
+
+def test_get_flops_tool_prints_the_counts():
+    config = osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py')
+    out = subprocess.run([
+        sys.executable,
+        osp.join(TOOLS, 'get_flops.py'), config, '--shape', '32', '16'
+    ],
+                         capture_output=True,
+                         text=True,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert 'Flops:' in out.stdout and 'Params:' in out.stdout
+    assert 'in scaled_dot_product_attention:' in out.stdout

@@ -2,9 +2,10 @@ import os.path as osp
 
 import pytest
 
-from mmsona.datasets import SyntheticReID, dist_prepare
+from mmsona.datasets import SyntheticReID
 from mmsona.datasets.synthetic import MARKER_FILE
 from mmsona.registry import DATASETS
+from mmsona.utils import dist as dist_prepare
 
 
 def test_generates_on_demand_and_reads_market_layout(tmp_path):

@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 from mmsona.engine.hooks import ReIDVisualizationHook
 from mmsona.engine.hooks import reid_visualization_hook as hook_module
+from mmsona.visualization import ReIDVisualizer
 
 
 def runner_cfg(work_dir: str, data_root: str, **hook_kwargs) -> dict:
@@ -150,6 +151,26 @@ def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
         str(tmp_path / 'work' / 'vis' / '**' / '*.png'), recursive=True)
 
 
+def test_pictures_reach_the_backends_of_a_plain_visualizer(
+        tmp_path, tiny_root):
+    """Another visualizer class: drawn by the hook, recorded by the
+    runner's visualizer (its public ``add_image``)."""
+    cfg = runner_cfg(str(tmp_path / 'work'), tiny_root)
+    for key in ('train_dataloader', 'train_cfg', 'optim_wrapper'):
+        cfg.pop(key)
+    cfg['visualizer'] = dict(
+        type='Visualizer',
+        name=f'plain_{uuid.uuid4().hex[:8]}',
+        vis_backends=[dict(type='LocalVisBackend')])
+    runner = Runner.from_cfg(cfg)
+    assert not isinstance(runner.visualizer, ReIDVisualizer)
+    runner.test()
+    assert len(glob.glob(str(tmp_path / 'work' / 'vis' / 'rank_*.png'))) == 3
+    backend = glob.glob(
+        str(tmp_path / 'work' / '*' / 'vis_data' / 'vis_image' / '*.png'))
+    assert len(backend) == 4
+
+
 def test_disabled_hook_collects_nothing():
     hook = ReIDVisualizationHook(enable=False)
     hook.after_test_iter(None, 0, outputs=[object()])
@@ -164,7 +185,7 @@ def test_hook_rejects_bad_options():
 
 
 def test_write_rank_lists_marks_same_camera_matches(tmp_path):
-    from mmsona.visualization import ReIDVisualizer
+    from mmsona.visualization import ReIDVisualizer, write_rank_lists
     rng = np.random.default_rng(0)
     paths = []
     for i in range(5):
@@ -173,7 +194,7 @@ def test_write_rank_lists_marks_same_camera_matches(tmp_path):
         paths.append(path)
     q = torch.zeros(1, 2)
     g = torch.tensor([[0.1, 0], [0.2, 0], [0.3, 0], [0.4, 0.0]])
-    out = hook_module.write_rank_lists(
+    out = write_rank_lists(
         ReIDVisualizer(name=f'w_{uuid.uuid4().hex[:6]}'),
         q,
         g, [7], [7, 7, 3, 0], [0], [0, 1, 1, 2],

@@ -12,7 +12,8 @@ import torch
 
 from mmsona.engine.hooks import AtomicCheckpointHook, RNGStateHook
 from mmsona.engine.hooks import atomic_checkpoint_hook as atomic_module
-from mmsona.engine.hooks import atomic_write, get_rng_state, set_rng_state
+from mmsona.engine.hooks import get_rng_state, set_rng_state
+from mmsona.utils.fileio import AtomicLocalBackend, atomic_write
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -206,7 +207,7 @@ def test_checkpoint_hook_removes_outdated_only_after_saving(tmp_path):
     stale.write_bytes(b'half')
     hook.before_train(runner)
     assert not stale.exists()
-    assert isinstance(hook.file_backend, atomic_module.AtomicLocalBackend)
+    assert isinstance(hook.file_backend, AtomicLocalBackend)
     hook._save_checkpoint(runner)
     assert (tmp_path / 'last_checkpoint').read_text().endswith('epoch_1.pth')
     runner.epoch = 1

@@ -12,6 +12,8 @@ import numpy as np
 import pytest
 from tool_helpers import REPO, cpu_processes_env, load_tool  # noqa: I100
 
+from mmsona.analysis import mean_std, paired_difference
+
 ablation = load_tool('analysis_tools', 'ablation.py')
 
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'ablation.py')
@@ -172,9 +174,9 @@ def test_final_metrics_without_evaluation_names_the_folder(tmp_path):
 
 def test_mean_std_against_statistics():
     values = [61.5, 58.25, 64.0]
-    assert ablation.mean_std(values) == (pytest.approx(
-        sum(values) / 3), pytest.approx(statistics.stdev(values)))
-    assert ablation.mean_std([5.0]) == (5.0, 0.0)
+    assert mean_std(values) == (pytest.approx(sum(values) / 3),
+                                pytest.approx(statistics.stdev(values)))
+    assert mean_std([5.0]) == (5.0, 0.0)
 
 
 def test_paired_difference_against_a_hand_computed_interval():
@@ -191,14 +193,13 @@ def test_paired_difference_against_a_hand_computed_interval():
     mean = sum(diffs) / 3
     sd = (sum((d - mean)**2 for d in diffs) / 2)**0.5
     t_975_df2 = 4.302652729911275  # Student t, two-sided 95%, 2 d.o.f.
-    got = ablation.paired_difference(results, 'other', 'base', 'reid/mAP')
+    got = paired_difference(results, 'other', 'base', 'reid/mAP')
     assert got == (pytest.approx(mean), pytest.approx(t_975_df2 * sd / 3**0.5),
                    3)
-    one = ablation.paired_difference(results[:1] + results[3:4], 'other',
-                                     'base', 'reid/mAP')
+    one = paired_difference(results[:1] + results[3:4], 'other', 'base',
+                            'reid/mAP')
     assert one[0] == 2.5 and one[2] == 1 and one[1] != one[1]  # NaN
-    assert ablation.paired_difference(results, 'none', 'base',
-                                      'reid/mAP') is None
+    assert paired_difference(results, 'none', 'base', 'reid/mAP') is None
 
 
 def test_bad_arguments_are_refused(tmp_path):

@@ -12,7 +12,7 @@ tool = load_tool('analysis_tools', 'attention_mass.py')
 @pytest.fixture(scope='module')
 def relational(tmp_path_factory):
     """Tiny relational benchmark and two tiny models (SONA, first-order)."""
-    from mmsona.apis import FeatureExtractor
+    from mmsona.apis import get_model
     from mmsona.datasets.synthetic import generate_synthetic_reid
     root = tmp_path_factory.mktemp('attention_mass')
     data_root = str(root / 'data')
@@ -30,7 +30,7 @@ def relational(tmp_path_factory):
                 TINY_MODEL_CONFIG.format(base=base, data_root=data_root) +
                 "test_dataloader['dataset']['difficulty'] = 'relational'\n" +
                 extra)
-        model = FeatureExtractor(config).model
+        model = get_model(config)
         torch.manual_seed(0)
         for block in model.backbone.sona_layers.values():
             weight = getattr(block, 'out_norm', None)

@@ -9,6 +9,8 @@ import numpy as np
 import pytest
 from tool_helpers import load_tool, make_tiny_checkpoint  # noqa: I100
 
+from mmsona.analysis import load_scalar_log
+
 TOOLS = [
     ('extract_features.py', ),
     ('visualizations', 'vis_attention.py'),
@@ -195,7 +197,7 @@ def test_plot_curve_and_train_time(tmp_path, capsys):
         ['plot_curve',
          str(log), '--keys', 'loss', 'reid/mAP', '--out', out]) == 0
     assert cv2.imread(out) is not None
-    xs, ys, label = tool.curve(tool.load_json_log(str(log)), 'reid/mAP')
+    xs, ys, label = tool.curve(load_scalar_log(str(log)), 'reid/mAP')
     assert (xs, ys, label) == ([1, 2], [40.0, 80.0], 'epoch')
     assert tool.main(['plot_curve',
                       str(log), '--keys', 'acc', '--out', out]) == 2

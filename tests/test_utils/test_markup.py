@@ -69,8 +69,7 @@ def test_ablation_summary_table_escapes_config_names():
 
 def test_rank_list_with_any_file_name(tmp_path):
     """Mathtext, markup or quotes in names neither break nor leak."""
-    from mmsona.engine.hooks import write_rank_lists
-    from mmsona.visualization import ReIDVisualizer
+    from mmsona.visualization import ReIDVisualizer, write_rank_lists
     rng = np.random.default_rng(0)
     names = ['<img src=x onerror=alert(1)>&"\'.jpg', 'a$\\foo$b.jpg']
     paths = []

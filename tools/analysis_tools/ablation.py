@@ -40,8 +40,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from typing import Dict, List, Optional, Sequence
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from benchmark_latency import config_name  # noqa: E402
+from mmsona.analysis import (last_record, load_scalar_log, mean_std,
+                             paired_difference, run_scalar_logs)
+from mmsona.utils import config_name
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TRAIN = osp.join(REPO, 'tools', 'train.py')
@@ -69,15 +70,9 @@ def final_metrics(folder: str) -> Dict[str, float]:
         RuntimeError: No evaluation was logged.
     """
     found = None
-    stamps = sorted(
-        d for d in os.listdir(folder)
-        if osp.isfile(osp.join(folder, d, 'vis_data', 'scalars.json')))
-    for stamp in stamps:
-        with open(osp.join(folder, stamp, 'vis_data', 'scalars.json')) as f:
-            for line in f:
-                record = json.loads(line)
-                if 'reid/R1' in record:
-                    found = record
+    for log in run_scalar_logs(folder):
+        records = load_scalar_log(log, allow_empty=True)
+        found = last_record(records, ('reid/R1', )) or found
     if found is None:
         raise RuntimeError(
             f'no reid/R1 in {folder}/*/vis_data/scalars.json: the run '
@@ -323,15 +318,17 @@ def measure_configs(configs: Sequence[str], baseline: str,
         ``flop_ratio``, ``latency_ratio``.
     """
     import torch
-    from benchmark_latency import ratio_stats, time_models
-    from get_flops import build_eval_model, count_complexity, load_config
+
+    from mmsona.analysis import (count_complexity, load_benchmark_config,
+                                 ratio_stats, time_models)
+    from mmsona.apis import get_model
 
     torch.set_num_threads(threads)
     models, info = {}, {}
     for path in dict.fromkeys([baseline, *configs]):
         name = config_name(path)
         torch.manual_seed(0)
-        models[name] = build_eval_model(load_config(path))
+        models[name] = get_model(load_benchmark_config(path))
         stats = count_complexity(models[name], shape)
         info[name] = dict(
             params_m=stats['params'] / 1e6, gflops=stats['flops'] / 1e9)
@@ -342,46 +339,6 @@ def measure_configs(configs: Sequence[str], baseline: str,
         info[name]['flop_ratio'] = info[name]['gflops'] / info[base]['gflops']
         info[name]['latency_ratio'] = ratio_stats(timings, name, base)[0]
     return info
-
-
-def mean_std(values: Sequence[float]) -> tuple:
-    """Mean and sample standard deviation (0 for a single value)."""
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return statistics.fmean(values), std
-
-
-def paired_difference(results: List[dict], name: str, baseline: str,
-                      key: str) -> Optional[tuple]:
-    """Mean difference of a metric to the baseline over shared seeds.
-
-    Runs of two configs with the same seed see the same identity sampling
-    order, so the per-seed differences are paired; their mean comes with a
-    two-sided 95% Student-t confidence interval.
-
-    Args:
-        results (list[dict]): Outputs of :func:`train_one`.
-        name (str): Config name.
-        baseline (str): Name of the config compared against.
-        key (str): Metric, e.g. ``'reid/mAP'``.
-
-    Returns:
-        tuple | None: ``(mean, half_width, seeds)``; the half width is NaN
-        for one shared seed; None without a shared seed.
-    """
-    from scipy import stats
-
-    base = {r['seed']: r[key] for r in results if r['config'] == baseline}
-    diffs = [
-        r[key] - base[r['seed']] for r in results
-        if r['config'] == name and r['seed'] in base
-    ]
-    if not diffs:
-        return None
-    mean, std = mean_std(diffs)
-    if len(diffs) < 2:
-        return mean, float('nan'), 1
-    half = stats.t.ppf(0.975, len(diffs) - 1) * std / len(diffs)**0.5
-    return mean, half, len(diffs)
 
 
 def summarise(results: List[dict],

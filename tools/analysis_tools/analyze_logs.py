@@ -1,9 +1,8 @@
 """Plot training curves and time statistics from MMEngine scalar logs.
 
-MMEngine writes one JSON object per line to
-``<work_dir>/<timestamp>/vis_data/<timestamp>.json`` (also named
-``scalars.json``): training records carry ``epoch``, ``iter`` and the loss
-terms, validation records the metrics (``reid/mAP`` ...) and ``step``.
+The logs are read with :func:`mmsona.analysis.load_scalar_log`
+(``<work_dir>/<timestamp>/vis_data/scalars.json``, one JSON object per
+line).
 
 Examples:
     python tools/analysis_tools/analyze_logs.py plot_curve \
@@ -13,47 +12,12 @@ Examples:
         work_dirs/sona_r18_synthetic/*/vis_data/scalars.json
 """
 import argparse
-import json
 import os.path as osp
 import sys
 from collections import defaultdict
 from typing import Dict, List, Optional, Tuple
 
-
-class LogError(ValueError):
-    """A log file that cannot be used."""
-
-
-def load_json_log(path: str) -> List[dict]:
-    """Read the records of an MMEngine scalar log.
-
-    Args:
-        path (str): The ``.json`` file (one object per line).
-
-    Returns:
-        list[dict]: The records in file order.
-    """
-    if not osp.isfile(path):
-        raise LogError(
-            f'Log file {path!r} does not exist. MMEngine writes it to '
-            '<work_dir>/<timestamp>/vis_data/<timestamp>.json.')
-    records = []
-    with open(path) as f:
-        for num, line in enumerate(f, 1):
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                record = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise LogError(f'{path}:{num} is not JSON ({e}); pass the '
-                               'vis_data/*.json scalar log, not the text '
-                               '.log file.')
-            if isinstance(record, dict):
-                records.append(record)
-    if not records:
-        raise LogError(f'Log file {path!r} holds no records.')
-    return records
+from mmsona.analysis import LogError, load_scalar_log
 
 
 def is_train_record(record: dict) -> bool:
@@ -211,7 +175,7 @@ def main(argv=None) -> int:
     """Run a task from the command line."""
     args = parse_args(argv)
     try:
-        logs = {p: load_json_log(p) for p in args.json_logs}
+        logs = {p: load_scalar_log(p) for p in args.json_logs}
         if args.task == 'plot_curve':
             if osp.dirname(args.out) and not osp.isdir(osp.dirname(args.out)):
                 raise LogError(f'The folder of --out {args.out!r} does not '

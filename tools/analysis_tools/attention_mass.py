@@ -31,6 +31,9 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
+from mmsona.apis import FeatureExtractor, load_model_config
+from mmsona.utils import UntrustedCheckpointError, add_model_arguments
+
 # (source part, target part) pairs measured, the relational pairs first.
 PAIRS: Tuple[Tuple[str, str], ...] = (
     ('hat', 'shoes'),
@@ -45,17 +48,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Attention mass between distant parts on the '
         'relational probe, split by whether the parts share a colour.')
-    parser.add_argument(
-        'config',
-        help='config of the model (its test '
-        'dataloader must be a relational SyntheticReID)')
-    parser.add_argument('checkpoint', help='checkpoint of the model')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='unpickle the checkpoint fully if it holds Python objects '
-        'beyond tensors and plain data; that can run any code inside the '
-        'file, so only for files whose origin you trust')
+    add_model_arguments(
+        parser,
+        config_help='config of the model (its test dataloader must be a '
+        'relational SyntheticReID)')
     parser.add_argument(
         '--max-images',
         type=int,
@@ -127,10 +123,10 @@ def measure(extractor, plan, root: str, specs: Sequence,
     import torch
     from mmengine.utils import ProgressBar
 
-    from mmsona.apis import find_sona_blocks, get_sona_attention
     from mmsona.datasets.synthetic import PART_LABELS, render_person_with_parts
     from mmsona.evaluation.functional import (attention_mass, chance_mass,
                                               part_fractions)
+    from mmsona.visualization import find_sona_blocks, get_sona_attention
 
     stages = list(find_sona_blocks(extractor.model))
     if not stages:
@@ -233,10 +229,10 @@ def draw_examples(extractor, plan, root: str, specs: Sequence,
     """
     import cv2
 
-    from mmsona.apis import cell_center, get_sona_attention
     from mmsona.datasets.synthetic import (PART_LABELS, RELATIONS,
                                            render_person_with_parts)
-    from mmsona.visualization import ReIDVisualizer
+    from mmsona.visualization import (ReIDVisualizer, cell_center,
+                                      get_sona_attention)
     visualizer = ReIDVisualizer(name='attention_mass')
     panels = []
     for relation, pair in enumerate(RELATIONS):
@@ -282,28 +278,15 @@ def draw_examples(extractor, plan, root: str, specs: Sequence,
 def main(argv: Optional[Sequence[str]] = None) -> int:
     """Measure and print from the command line."""
     args = parse_args(argv)
-    for path, what in ((args.config, 'Config file'), (args.checkpoint,
-                                                      'Checkpoint')):
-        if not osp.isfile(path):
-            print(f'error: {what} {path!r} does not exist.', file=sys.stderr)
-            return 2
-    from mmengine.config import Config
-
-    from mmsona.apis import FeatureExtractor
-    cfg = Config.fromfile(args.config)
     try:
+        cfg = load_model_config(args.config)
         plan, root = _relational_plan(cfg)
-    except ValueError as e:
-        print(f'error: {e}', file=sys.stderr)
-        return 2
-    from mmsona.utils import UntrustedCheckpointError
-    try:
         extractor = FeatureExtractor(
             cfg,
             args.checkpoint,
             device=args.device,
             trust_checkpoint=args.trust_checkpoint)
-    except UntrustedCheckpointError as e:
+    except (FileNotFoundError, ValueError, UntrustedCheckpointError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
     specs = _test_people(plan, args.max_images)

@@ -15,106 +15,18 @@ Example:
         --shape 384 128 --batch-size 8 --repeats 20 --threads 2
 """
 import argparse
-import gc
 import os
-import os.path as osp
 import statistics
 import sys
-import time
-from typing import Dict, List, Optional, Sequence
+from typing import List
 
 import torch
 from mmengine.config import DictAction
-from torch import nn
 
-sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-from get_flops import build_eval_model, count_complexity, load_config  # noqa
-
-Timings = Dict[str, List[float]]
-
-
-def quantile(values: Sequence[float], q: float) -> float:
-    """Linear-interpolated quantile of a sequence.
-
-    Args:
-        values (Sequence[float]): Samples.
-        q (float): Quantile in [0, 1].
-
-    Returns:
-        float: The quantile.
-    """
-    ordered = sorted(values)
-    pos = q * (len(ordered) - 1)
-    low = int(pos)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
-
-
-def synchronize(device: torch.device) -> None:
-    """Wait for queued CUDA work so wall-clock times are complete."""
-    if device.type == 'cuda':
-        torch.cuda.synchronize(device)
-
-
-TIMERS = dict(wall=time.perf_counter, cpu=time.process_time)
-
-
-def time_models(models: Dict[str, nn.Module],
-                inputs: torch.Tensor,
-                warmup: int,
-                repeats: int,
-                timer: str = 'wall') -> Timings:
-    """Time every model on the same batch, alternating the order.
-
-    Args:
-        models (dict[str, nn.Module]): Models in eval mode, by name.
-        inputs (Tensor): The batch, B x 3 x H x W.
-        warmup (int): Untimed runs of each model first.
-        repeats (int): Timed runs of each model.
-        timer (str): ``'wall'`` (elapsed time) or ``'cpu'`` (CPU time of
-            this process: with one thread, the time the model computed,
-            not the time other processes held the core). Defaults to
-            ``'wall'``.
-
-    Returns:
-        dict[str, list[float]]: Seconds per image of every repeat.
-    """
-    clock = TIMERS[timer]
-    names = list(models)
-    timings: Timings = {name: [] for name in names}
-    with torch.inference_mode():
-        for _ in range(warmup):
-            for name in names:
-                models[name](inputs)
-        synchronize(inputs.device)
-        gc.collect()
-        gc.disable()
-        try:
-            for rep in range(repeats):
-                for name in (names if rep % 2 == 0 else names[::-1]):
-                    start = clock()
-                    models[name](inputs)
-                    synchronize(inputs.device)
-                    timings[name].append((clock() - start) / inputs.shape[0])
-        finally:
-            gc.enable()
-    return timings
-
-
-def ratio_stats(timings: Timings, name: str, baseline: str) -> tuple:
-    """Median and quartiles of the per-repeat latency ratio to the baseline.
-
-    Args:
-        timings (dict): Output of :func:`time_models`.
-        name (str): Variant.
-        baseline (str): Baseline.
-
-    Returns:
-        tuple[float, float, float]: Median, 25% and 75% quantiles.
-    """
-    ratios = [a / b for a, b in zip(timings[name], timings[baseline])]
-    median = statistics.median(ratios)
-    return median, quantile(ratios, 0.25), quantile(ratios, 0.75)
+from mmsona.analysis import (TIMERS, count_complexity, load_benchmark_config,
+                             ratio_stats, steady_allocator_env, time_models)
+from mmsona.apis import get_model
+from mmsona.utils import config_name
 
 
 def format_table(rows: List[dict]) -> str:
@@ -145,34 +57,6 @@ def format_table(rows: List[dict]) -> str:
         if i == 0:
             text.append('-+-'.join('-' * w for w in widths))
     return '\n'.join(text)
-
-
-# glibc otherwise moves its mmap threshold as the process frees blocks, so
-# whether a forward pass faults in fresh pages for its large activations
-# depends on the allocation history: runs of the same command then differ
-# by several points. A fixed, high threshold keeps freed memory in the heap.
-STEADY_MALLOC = dict(
-    MALLOC_MMAP_THRESHOLD_=str(4 << 30), MALLOC_TRIM_THRESHOLD_=str(16 << 30))
-
-
-def steady_allocator_env(environ: Dict[str, str]) -> Optional[Dict[str, str]]:
-    """The environment to restart under for a fixed glibc allocator policy.
-
-    Args:
-        environ (dict[str, str]): The current environment.
-
-    Returns:
-        dict[str, str] | None: ``environ`` plus :data:`STEADY_MALLOC`, or
-        None when the process already runs with those settings.
-    """
-    if all(environ.get(k) == v for k, v in STEADY_MALLOC.items()):
-        return None
-    return {**environ, **STEADY_MALLOC}
-
-
-def config_name(path: str) -> str:
-    """Config file name without directory and extension."""
-    return osp.splitext(osp.basename(path))[0]
 
 
 def parse_args() -> argparse.Namespace:
@@ -213,7 +97,8 @@ def parse_args() -> argparse.Namespace:
         '--no-steady-malloc',
         action='store_true',
         help='keep glibc\'s adaptive allocator thresholds (by default the '
-        'script restarts itself with fixed ones, see STEADY_MALLOC)')
+        'script restarts itself with fixed ones, see '
+        'mmsona.analysis.STEADY_MALLOC)')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -239,7 +124,7 @@ def main() -> None:
     models, rows = {}, []
     for path, name in zip(paths, names):
         torch.manual_seed(args.seed)
-        model = build_eval_model(load_config(path, args.cfg_options))
+        model = get_model(load_benchmark_config(path, args.cfg_options))
         info = count_complexity(model, args.shape)
         models[name] = model.to(args.device)
         rows.append(

@@ -19,9 +19,9 @@ Example (the demo config as shipped, killed in epoch 2 of 3)::
         configs/sona/sona_r18_synthetic.py --epochs 3 --kill-epoch 2
 """
 import argparse
-import importlib.util
 import os
 import os.path as osp
+import runpy
 import shutil
 import signal
 import subprocess
@@ -30,8 +30,9 @@ from typing import Dict, List, Optional, Tuple
 
 import torch
 from mmengine.hooks import Hook
+from mmengine.runner import Runner
 
-from mmsona.utils import load_local_checkpoint, trusted_checkpoints
+from mmsona.utils import load_local_checkpoint
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 PHASES = ('train', 'val', 'save')
@@ -148,14 +149,6 @@ class KillHook(Hook):
             os.replace = lambda *args, **kwargs: self._kill()
 
 
-def _load_train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'mmsona_train_tool', osp.join(REPO, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _train_argv(args: argparse.Namespace, work_dir: str,
                 resume: bool) -> List[str]:
     options = [
@@ -172,14 +165,22 @@ def _train_argv(args: argparse.Namespace, work_dir: str,
 
 
 def _killed_run(args: argparse.Namespace) -> None:
-    """Train with the kill hook (in the child process)."""
-    train = _load_train_tool()
-    runner, trusted = train.build_runner(
-        _train_argv(args, args.work_dir, resume=False))
-    runner.register_hook(
-        KillHook(args.kill_epoch, args.kill_iter, args.kill_during))
-    with trusted_checkpoints(trusted):
-        runner.train()
+    """Train with the kill hook (in the child process).
+
+    ``tools/train.py`` runs here as a script, exactly as from the command
+    line, with the kill hook registered when training starts.
+    """
+    kill_hook = KillHook(args.kill_epoch, args.kill_iter, args.kill_during)
+    train = Runner.train
+
+    def train_until_killed(runner: Runner):
+        runner.register_hook(kill_hook)
+        return train(runner)
+
+    Runner.train = train_until_killed
+    train_py = osp.join(REPO, 'tools', 'train.py')
+    sys.argv = [train_py, *_train_argv(args, args.work_dir, resume=False)]
+    runpy.run_path(train_py, run_name='__main__')
 
 
 def _prepare_data(args: argparse.Namespace) -> None:

@@ -23,6 +23,9 @@ import torch
 from mmengine.config import DictAction
 from torch import nn
 
+from mmsona.apis import get_model
+from mmsona.utils import UntrustedCheckpointError, add_model_arguments
+
 
 def parse_args(argv=None) -> argparse.Namespace:
     """Command-line arguments."""
@@ -30,14 +33,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Export a person re-ID model (image -> test feature) to '
         'ONNX with standard operators, and optionally verify it against '
         'PyTorch with onnxruntime.')
-    parser.add_argument('config', help='path of the model config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='unpickle the checkpoint fully if it holds Python objects '
-        'beyond tensors and plain data; that can run any code inside the '
-        'file, so only for files whose origin you trust')
+    add_model_arguments(parser)
     parser.add_argument(
         '--out',
         default='model.onnx',
@@ -165,29 +161,21 @@ def verify(model: nn.Module, out: str, shape, batch_sizes) -> float:
 def main(argv=None) -> int:
     """Export from the command line."""
     args = parse_args(argv)
-    for path, what in ((args.config, 'Config file'), (args.checkpoint,
-                                                      'Checkpoint')):
-        if not osp.isfile(path):
-            print(f'error: {what} {path!r} does not exist.', file=sys.stderr)
-            return 2
     if min(args.shape) < 1 or args.batch_size < 1:
         print(
             'error: --shape and --batch-size must be positive.',
             file=sys.stderr)
         return 2
 
-    from mmsona.apis import FeatureExtractor
-    from mmsona.utils import UntrustedCheckpointError
     try:
-        model = FeatureExtractor(
+        model = get_model(
             args.config,
             args.checkpoint,
             cfg_options=args.cfg_options,
-            trust_checkpoint=args.trust_checkpoint).model
-    except UntrustedCheckpointError as e:
+            trust_checkpoint=args.trust_checkpoint)
+    except (FileNotFoundError, UntrustedCheckpointError) as e:
         print(f'error: {e}', file=sys.stderr)
         return 2
-    model = model.cpu().eval()
     export(model, args.out, args.shape, args.batch_size, args.dynamic_batch,
            args.opset)
     meta = preprocess_meta(model)

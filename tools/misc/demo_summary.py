@@ -5,10 +5,11 @@ Example:
 """
 import argparse
 import glob
-import json
 import os.path as osp
 import sys
 from typing import Optional
+
+from mmsona.analysis import LogError, last_record, load_scalar_log
 
 METRIC_KEYS = ('reid/R1', 'reid/R5', 'reid/R10', 'reid/mAP', 'reid/mINP')
 
@@ -45,16 +46,14 @@ def read_test_metrics(test_dir: str) -> dict:
     if log is None:
         raise SystemExit(f'No test log under {test_dir!r}: run tools/test.py '
                          f'with --work-dir {test_dir} first.')
-    records = []
-    with open(log) as f:
-        for line in f:
-            line = line.strip()
-            if line:
-                records.append(json.loads(line))
-    for record in reversed(records):
-        if any(k in record for k in METRIC_KEYS):
-            return record
-    raise SystemExit(f'{log!r} holds no re-ID metrics.')
+    try:
+        records = load_scalar_log(log, allow_empty=True)
+    except LogError as e:
+        raise SystemExit(str(e))
+    record = last_record(records, METRIC_KEYS)
+    if record is None:
+        raise SystemExit(f'{log!r} holds no re-ID metrics.')
+    return record
 
 
 def main(argv=None) -> None:

@@ -22,6 +22,9 @@ import sys
 from collections import OrderedDict
 from typing import Any, Dict, Tuple
 
+from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
+                          atomic_write, load_local_checkpoint)
+
 META_KEYS = ('cfg', 'mmengine_version', 'dataset_meta', 'epoch', 'iter')
 
 
@@ -37,13 +40,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         'out_file',
         help='output name; the first 8 hex digits of the sha256 of the '
         'content are appended before ".pth"')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='unpickle IN_FILE fully if it holds Python objects beyond '
-        'tensors and plain data (e.g. a checkpoint of an older mmsona or of '
-        'plain MMEngine); that can run any code inside the file, so only '
-        'for files whose origin you trust')
+    add_trust_argument(
+        parser,
+        what='IN_FILE',
+        note=' (e.g. a checkpoint of an older mmsona or of plain MMEngine)')
     return parser.parse_args(argv)
 
 
@@ -140,8 +140,6 @@ def main(argv=None) -> int:
             file=sys.stderr)
         return 2
 
-    from mmsona.engine.hooks import atomic_write
-    from mmsona.utils import UntrustedCheckpointError, load_local_checkpoint
     try:
         checkpoint = load_local_checkpoint(
             args.in_file, map_location='cpu', trust=args.trust_checkpoint)

@@ -8,11 +8,17 @@ Example:
         --position 32,40 --out attention.png
 """
 import argparse
-import os.path as osp
 import sys
 from typing import Optional, Tuple
 
+import mmcv
 from mmengine.config import DictAction
+
+from mmsona.apis import FeatureExtractor
+from mmsona.utils import (UntrustedCheckpointError, add_model_arguments,
+                          missing_file_message)
+from mmsona.visualization import (ReIDVisualizer, cell_center,
+                                  get_sona_attention, position_to_cell)
 
 
 def parse_position(text: str) -> Tuple[float, float]:
@@ -32,14 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'from one position of an image: the row of the second-order '
         'attention map of that position, upsampled over the image as a '
         'heat map, with the position marked.')
-    parser.add_argument('config', help='path of the model config file')
-    parser.add_argument('checkpoint', help='path of the checkpoint file')
-    parser.add_argument(
-        '--trust-checkpoint',
-        action='store_true',
-        help='unpickle the checkpoint fully if it holds Python objects '
-        'beyond tensors and plain data; that can run any code inside the '
-        'file, so only for files whose origin you trust')
+    add_model_arguments(parser)
     parser.add_argument('img', help='path of the image')
     parser.add_argument(
         '--out', required=True, help='output picture file (PNG or JPG)')
@@ -85,23 +84,18 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None) -> int:
     """Draw from the command line."""
     args = parse_args(argv)
-    for path, what in ((args.config, 'Config file'),
-                       (args.checkpoint, 'Checkpoint'), (args.img, 'Image')):
-        if not osp.isfile(path):
-            print(f'error: {what} {path!r} does not exist.', file=sys.stderr)
-            return 2
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Checkpoint', args.checkpoint),
+                                   ('Image', args.img))
+    if missing:
+        print(f'error: {missing}', file=sys.stderr)
+        return 2
     if not 0 <= args.alpha <= 1 or args.scale <= 0:
         print(
             'error: --alpha must be in [0, 1] and --scale > 0.',
             file=sys.stderr)
         return 2
 
-    import mmcv
-
-    from mmsona.apis import (FeatureExtractor, cell_center, get_sona_attention,
-                             position_to_cell)
-    from mmsona.utils import UntrustedCheckpointError
-    from mmsona.visualization import ReIDVisualizer
     image = mmcv.imread(args.img)
     if image is None:
         print(f'error: cannot decode image {args.img!r}.', file=sys.stderr)

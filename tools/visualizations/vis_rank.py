@@ -13,7 +13,11 @@ from typing import List, Optional
 
 from mmengine.config import Config
 
-from mmsona.utils import is_config_type
+from mmsona.utils import (UntrustedCheckpointError, add_trust_argument,
+                          is_config_type, load_local_checkpoint,
+                          missing_file_message)
+from mmsona.visualization import (ReIDVisualizer, choose_queries,
+                                  write_rank_lists)
 
 DUMP_KEYS = ('query_feats', 'gallery_feats', 'query_pids', 'gallery_pids',
              'query_camids', 'gallery_camids', 'query_paths', 'gallery_paths')
@@ -34,12 +38,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         'feats_file', help='feature dump written by tools/test.py --out')
     parser.add_argument(
         '--out-dir', required=True, help='folder for the pictures')
-    parser.add_argument(
-        '--trust-dump',
-        action='store_true',
-        help='unpickle the feature dump fully if it holds Python objects '
-        'beyond tensors and plain data; that can run any code inside the '
-        'file, so only for files whose origin you trust')
+    add_trust_argument(parser, '--trust-dump', 'the feature dump')
     parser.add_argument(
         '--num-queries',
         type=int,
@@ -109,20 +108,17 @@ def resolve_paths(paths: List[str], img_root: Optional[str]) -> List[str]:
 def main(argv=None) -> int:
     """Draw from the command line."""
     args = parse_args(argv)
-    for path, what in ((args.config, 'Config file'), (args.feats_file,
-                                                      'Feature dump')):
-        if not osp.isfile(path):
-            print(f'error: {what} {path!r} does not exist.', file=sys.stderr)
-            return 2
+    missing = missing_file_message(('Config file', args.config),
+                                   ('Feature dump', args.feats_file))
+    if missing:
+        print(f'error: {missing}', file=sys.stderr)
+        return 2
     if args.img_root is not None and not osp.isdir(args.img_root):
         print(
             f'error: --img-root {args.img_root!r} is not a folder.',
             file=sys.stderr)
         return 2
 
-    from mmsona.engine.hooks import write_rank_lists
-    from mmsona.utils import UntrustedCheckpointError, load_local_checkpoint
-    from mmsona.visualization import ReIDVisualizer, choose_queries
     cfg = Config.fromfile(args.config)
     try:
         dump = load_local_checkpoint(

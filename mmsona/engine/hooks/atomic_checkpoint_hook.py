@@ -4,13 +4,11 @@ import glob
 import logging
 import os
 import os.path as osp
-import tempfile
-from pathlib import Path
-from typing import Optional, Union
+from typing import Optional
 
 from mmengine.dist import (broadcast_object_list, get_world_size,
                            is_main_process)
-from mmengine.fileio import LocalBackend, register_backend
+from mmengine.fileio import LocalBackend
 from mmengine.hooks import CheckpointHook
 from mmengine.logging import print_log
 
@@ -19,43 +17,9 @@ from mmsona.utils.checkpoint_compat import (non_plain_entries,
                                             restore_message_hub, to_plain_data)
 from mmsona.utils.checkpoint_integrity import (checkpoint_problem,
                                                find_resumable_checkpoint)
+from mmsona.utils.fileio import PARTIAL_SUFFIX, atomic_write
 
-__all__ = ['AtomicCheckpointHook', 'AtomicLocalBackend', 'atomic_write']
-
-_TMP_SUFFIX = '.partial'
-
-
-def atomic_write(data: Union[bytes, str], filepath: Union[str, Path]) -> None:
-    """Write a file so that readers see the old or the new file, never part.
-
-    The data go to a temporary file in the same folder, are flushed to the
-    disk, and the temporary file is renamed over ``filepath``
-    (``os.replace`` is atomic on POSIX and Windows file systems).
-
-    Args:
-        data (bytes | str): Content (str is written as UTF-8).
-        filepath (str | Path): Destination.
-    """
-    filepath = os.fspath(filepath)
-    folder = osp.dirname(osp.abspath(filepath))
-    os.makedirs(folder, exist_ok=True)
-    if isinstance(data, str):
-        data = data.encode('utf-8')
-    fd, tmp = tempfile.mkstemp(
-        prefix=f'.{osp.basename(filepath)}.', suffix=_TMP_SUFFIX, dir=folder)
-    try:
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        with os.fdopen(fd, 'wb') as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, filepath)
-    except BaseException:
-        if osp.exists(tmp):
-            os.remove(tmp)
-        raise
+__all__ = ['AtomicCheckpointHook']
 
 
 def _write_error(error: OSError, filename: str, out_dir: str,
@@ -74,25 +38,6 @@ def _write_error(error: OSError, filename: str, out_dir: str,
     message = (f'Could not write the checkpoint {filename}: {what}. '
                f'Nothing was replaced or removed: {kept}. {fix}')
     return OSError(error.errno, message)
-
-
-@register_backend('local_atomic')
-class AtomicLocalBackend(LocalBackend):
-    """MMEngine's local file backend with atomic ``put`` and ``put_text``.
-
-    Select it with ``backend_args=dict(backend='local_atomic')``.
-    """
-
-    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
-        """Write bytes atomically (see :func:`atomic_write`)."""
-        atomic_write(obj, filepath)
-
-    def put_text(self,
-                 obj: str,
-                 filepath: Union[str, Path],
-                 encoding: str = 'utf-8') -> None:
-        """Write text atomically (see :func:`atomic_write`)."""
-        atomic_write(obj.encode(encoding), filepath)
 
 
 @HOOKS.register_module()
@@ -193,9 +138,9 @@ class AtomicCheckpointHook(CheckpointHook):
             self.backend_args = dict(backend='local_atomic')
         super().before_train(runner)
         if is_main_process() and isinstance(self.file_backend, LocalBackend):
-            for stale in glob.glob(
-                    osp.join(
-                        glob.escape(str(self.out_dir)), f'.*{_TMP_SUFFIX}')):
+            stale_pattern = osp.join(
+                glob.escape(str(self.out_dir)), f'.*{PARTIAL_SUFFIX}')
+            for stale in glob.glob(stale_pattern):
                 os.remove(stale)
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:

@@ -1,8 +1,8 @@
 """Rank-list (and attention) pictures after validation and test."""
+import logging
 import os.path as osp
-from typing import List, Optional, Sequence, Tuple
+from typing import Optional, Sequence, Tuple
 
-import mmcv
 import numpy as np
 import torch
 from mmengine.dataset import pseudo_collate
@@ -12,115 +12,13 @@ from mmengine.logging import print_log
 from mmengine.model import is_model_wrapper
 from mmengine.runner import BaseLoop, EpochBasedTrainLoop
 
-from mmsona.evaluation.functional import compute_distance
 from mmsona.registry import HOOKS
 from mmsona.utils.markup import safe_stem
 from mmsona.visualization import (ReIDVisualizer, cell_center, choose_queries,
                                   find_sona_blocks, get_sona_attention,
-                                  position_to_cell, select_rank_list)
+                                  position_to_cell, read_rgb, write_rank_lists)
 
-__all__ = ['ReIDVisualizationHook', 'write_rank_lists']
-
-
-def _read_rgb(path: Optional[str]) -> Optional[np.ndarray]:
-    """Read an image as RGB, None when it cannot be read."""
-    if not path or not osp.isfile(path):
-        return None
-    img = mmcv.imread(path)
-    return None if img is None else img[..., ::-1]
-
-
-def write_rank_lists(visualizer: ReIDVisualizer,
-                     query_feats: torch.Tensor,
-                     gallery_feats: torch.Tensor,
-                     query_pids: Sequence[int],
-                     gallery_pids: Sequence[int],
-                     query_camids: Sequence[int],
-                     gallery_camids: Sequence[int],
-                     query_paths: Sequence[str],
-                     gallery_paths: Sequence[str],
-                     out_dir: Optional[str],
-                     query_indices: Sequence[int],
-                     topk: int = 10,
-                     metric: str = 'euclidean',
-                     junk: str = 'mark',
-                     thumb_size: Tuple[int, int] = (160, 80),
-                     name_prefix: str = 'rank',
-                     step: int = 0,
-                     add_to_backends: bool = True) -> List[str]:
-    """Draw and write the rank lists of chosen queries.
-
-    Args:
-        visualizer (ReIDVisualizer): Draws and records the pictures.
-        query_feats (Tensor): Q x D query features.
-        gallery_feats (Tensor): G x D gallery features.
-        query_pids, gallery_pids (Sequence[int]): Identities.
-        query_camids, gallery_camids (Sequence[int]): Cameras.
-        query_paths, gallery_paths (Sequence[str]): Image files.
-        out_dir (str, optional): Folder of the PNG files
-            (``<name_prefix>_q<index>_<query file stem>.png``, characters of
-            the stem other than letters, digits and ``._-`` replaced by
-            ``_``); None writes none (backends only).
-        query_indices (Sequence[int]): Queries to draw.
-        topk (int): Ranked gallery images per query. Defaults to 10.
-        metric (str): ``'euclidean'`` or ``'cosine'``. Defaults to
-            ``'euclidean'``.
-        junk (str): ``'mark'`` or ``'skip'`` same-camera matches. Defaults
-            to ``'mark'``.
-        thumb_size (tuple[int, int]): Thumbnail ``(h, w)``.
-        name_prefix (str): File and backend name prefix. Defaults to
-            'rank'.
-        step (int): Backend step. Defaults to 0.
-        add_to_backends (bool): Also record in the visual backends.
-
-    Returns:
-        list[str]: The written files (empty when ``out_dir`` is None).
-    """
-    query_indices = [int(i) for i in query_indices]
-    if not query_indices:
-        return []
-    dist = compute_distance(
-        query_feats[query_indices].float(),
-        gallery_feats.float(),
-        metric=metric).cpu().numpy()
-    written = []
-    for row, qi in enumerate(query_indices):
-        items = select_rank_list(
-            dist[row],
-            int(query_pids[qi]),
-            int(query_camids[qi]),
-            gallery_pids,
-            gallery_camids,
-            topk=topk,
-            junk=junk)
-        stem = safe_stem(osp.splitext(osp.basename(str(query_paths[qi])))[0])
-        name = f'{name_prefix}_q{qi:05d}_{stem}'
-        out_file = None
-        if out_dir is not None:
-            out_file = osp.join(out_dir, name + '.png')
-            written.append(out_file)
-        first = next((it for it in items if it.rank is not None), None)
-        verdict = '' if first is None else (
-            '  R1 correct' if first.kind == 'correct' else '  R1 wrong')
-        visualizer.visualize_rank_list(
-            _read_rgb(query_paths[qi]),
-            [_read_rgb(gallery_paths[it.index]) for it in items],
-            [it.distance for it in items], [it.kind for it in items],
-            ranks=[it.rank for it in items],
-            query_text=f'id {int(query_pids[qi])}  cam '
-            f'{int(query_camids[qi]) + 1}',
-            gallery_texts=[
-                f'id {int(gallery_pids[it.index])}  cam '
-                f'{int(gallery_camids[it.index]) + 1}' for it in items
-            ],
-            title=f'{osp.basename(str(query_paths[qi]))}  ({metric} '
-            f'distance){verdict}',
-            thumb_size=thumb_size,
-            name=name,
-            step=step,
-            out_file=out_file,
-            add_to_backends=add_to_backends)
-    return written
+__all__ = ['ReIDVisualizationHook']
 
 
 @HOOKS.register_module()
@@ -272,13 +170,13 @@ class ReIDVisualizationHook(Hook):
 
     # Drawing ---------------------------------------------------------------
     def _get_visualizer(self, runner) -> ReIDVisualizer:
-        """The runner's visualizer, or a drawing one when it is another
-        kind (the pictures then still reach the runner's backends)."""
+        """The visualizer that draws: the runner's when it is a
+        :class:`ReIDVisualizer`, else one of this hook without backends
+        (the pictures are recorded through the runner's visualizer)."""
         if isinstance(runner.visualizer, ReIDVisualizer):
             return runner.visualizer
         if self._visualizer is None:
             self._visualizer = ReIDVisualizer(name=f'reid_vis_hook_{id(self)}')
-            self._visualizer._vis_backends = runner.visualizer._vis_backends
         return self._visualizer
 
     @staticmethod
@@ -326,7 +224,7 @@ class ReIDVisualizationHook(Hook):
                 '`is_query` metainfo (use PackReIDInputs and a split="test" '
                 'dataset); no rank list is drawn.',
                 logger='current',
-                level=30)
+                level=logging.WARNING)
             return
         is_query = np.array([bool(r['is_query']) for r in results])
         q_idx = np.flatnonzero(is_query)
@@ -336,7 +234,7 @@ class ReIDVisualizationHook(Hook):
                 'ReIDVisualizationHook: no query or no gallery item was '
                 'seen; no rank list is drawn.',
                 logger='current',
-                level=30)
+                level=logging.WARNING)
             return
         feats = torch.stack([r['feat'] for r in results])
         pids = np.array([r['pid'] for r in results])
@@ -363,7 +261,8 @@ class ReIDVisualizationHook(Hook):
             thumb_size=self.thumb_size,
             name_prefix=f'{mode}_rank' if mode == 'val' else 'rank',
             step=step,
-            add_to_backends=self.add_to_backends)
+            add_to_backends=self.add_to_backends,
+            recorder=runner.visualizer)
         if self.draw_attention:
             first = int(q_idx[chosen[0]])
             path = self._draw_attention(runner, visualizer, dataset, first,
@@ -386,7 +285,7 @@ class ReIDVisualizationHook(Hook):
                 'ReIDVisualizationHook: draw_attention is set but the model '
                 'has no SONA block; skipped.',
                 logger='current',
-                level=30)
+                level=logging.WARNING)
             return None
         if dataset.get_data_info(index).get('img_path') != img_path:
             index = next(
@@ -395,7 +294,7 @@ class ReIDVisualizationHook(Hook):
         data = model.data_preprocessor(pseudo_collate([dataset[index]]), False)
         attn, feat_hw, stage = get_sona_attention(model, data['inputs'],
                                                   self.attention_stage)
-        image = _read_rgb(img_path)
+        image = read_rgb(img_path)
         h, w = image.shape[:2]
         fx, fy = self.attention_position
         cell = position_to_cell((fx * w, fy * h), (h, w), feat_hw)
@@ -403,14 +302,16 @@ class ReIDVisualizationHook(Hook):
         stem = safe_stem(osp.splitext(osp.basename(img_path))[0])
         out_file = osp.join(out_dir, f'attention_stage{stage}_{stem}.png')
         scale = self.thumb_size[0] / h
-        visualizer.visualize_attention(
+        name = f'attention_stage{stage}'
+        drawn = visualizer.visualize_attention(
             image,
             row,
             cell_center(cell, (h, w), feat_hw),
-            name=f'attention_stage{stage}',
-            step=step,
+            name=name,
             out_file=out_file,
-            add_to_backends=self.add_to_backends,
+            add_to_backends=False,
             scale=scale,
             side_by_side=True)
+        if self.add_to_backends:
+            runner.visualizer.add_image(name, drawn, step=step)
         return out_file

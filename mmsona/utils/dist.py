@@ -1,11 +1,55 @@
-"""Preparing files once in a distributed run."""
+"""Distributed helpers: CPU process groups and preparing files once.
+
+MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` and its DDP wrapper
+passes ``device_ids=[LOCAL_RANK]``; both fail for CPU processes, which
+:func:`setup_cpu_distributed` works around. On a machine with CUDA it changes
+nothing in MMEngine's behaviour (NCCL, one GPU a process).
+:func:`prepare_on_main_process` runs a preparation (generating or
+extracting a data set) on rank 0 while the others wait.
+"""
+import datetime
 import math
 import os
 from typing import Any, Callable, Optional
 
+import torch
+import torch.distributed as dist
+from mmengine.config import Config
 from mmengine.dist import barrier, get_dist_info
 
-__all__ = ['prepare_on_main_process']
+__all__ = ['prepare_on_main_process', 'setup_cpu_distributed']
+
+
+def setup_cpu_distributed(cfg: Config) -> bool:
+    """Prepare a torchrun-launched CPU process group before the Runner.
+
+    When CUDA is unavailable and the process was started by a launcher that
+    sets ``RANK`` (``torchrun``), the gloo process group is initialised here
+    (the Runner then skips its own ``init_dist``) and the model wrapper is
+    told to use no device ids.
+
+    Args:
+        cfg (Config): The config the Runner will be built from; its
+            ``launcher`` must not be ``'none'`` for anything to happen.
+
+    Returns:
+        bool: True if a CPU process group is in use.
+    """
+    if torch.cuda.is_available() or 'RANK' not in os.environ:
+        return False
+    if cfg.get('launcher', 'none') == 'none':
+        return False
+    if not dist.is_initialized():
+        timeout = cfg.get('env_cfg', {}).get('dist_cfg', {}).get('timeout')
+        kwargs = {}
+        if timeout is not None:
+            kwargs['timeout'] = datetime.timedelta(seconds=timeout)
+        dist.init_process_group('gloo', **kwargs)
+    wrapper_cfg = dict(cfg.get('model_wrapper_cfg') or {})
+    wrapper_cfg.setdefault('type', 'MMDistributedDataParallel')
+    wrapper_cfg['device_ids'] = None
+    cfg.model_wrapper_cfg = wrapper_cfg
+    return True
 
 
 def _num_nodes(world_size: int) -> int:
