@@ -32,7 +32,7 @@ $(STAMP): setup.py setup.cfg pyproject.toml requirements/*.txt
 	$(PY) -m pip install --quiet 'setuptools>=77,<82' wheel
 	# No build isolation: setup.py then sees whether a full mmcv is installed
 	# and only asks for mmcv-lite when none is.
-	$(PY) -m pip install --quiet --no-build-isolation -e '.[tests,deploy]'
+	$(PY) -m pip install --quiet --no-build-isolation -e '.[tests,deploy,faiss]'
 	touch $(STAMP)
 
 install: $(STAMP)
