@@ -25,7 +25,7 @@ RELATIONAL_SEEDS ?= 0 1 2 3 4
 RELATIONAL_WORK_DIR ?= work_dirs/ablation_relational
 RELATIONAL_RECORD ?= docs/ablation_relational_runs.csv
 
-.PHONY: install demo ablation ablation-relational test lint clean
+.PHONY: install demo ablation ablation-relational test test-fast lint clean
 
 $(STAMP): setup.py setup.cfg pyproject.toml requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -63,6 +63,10 @@ ablation-relational: $(STAMP)
 
 test: $(STAMP)
 	$(PY) -m pytest
+
+# The quick loop while editing: everything but the tests marked slow.
+test-fast: $(STAMP)
+	$(PY) -m pytest -m 'not slow'
 
 lint: $(STAMP)
 	$(PY) -m flake8 $(LINT_PATHS)
