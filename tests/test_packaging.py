@@ -78,6 +78,7 @@ def _pip_supports_python_option() -> bool:
     return (major, minor) >= (22, 3)
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(
     not _pip_supports_python_option(),
     reason='needs pip >= 22.3 (pip --python) to fill a throwaway venv')

@@ -25,6 +25,7 @@ def test_mmpretrain_components_resolve_in_mmsona_scope():
     assert registry.MODELS.get('SONA') is not None
 
 
+@pytest.mark.slow
 def test_custom_imports_from_a_clean_interpreter(tmp_path):
     """A config of another project builds mmsona modules by scope prefix."""
     cfg = tmp_path / 'other_project.py'
@@ -207,6 +208,7 @@ def test_mmsona_config_prefix(tmp_path):
         'mmpretrain') == get_installed_path('mmpretrain')
 
 
+@pytest.mark.slow
 def test_docs_snippets_run():
     """Every ``python`` block of docs/registry.md runs as written."""
     import os.path as osp

@@ -20,6 +20,7 @@ def tiny_model(tmp_path_factory):
     return root, config, ckpt, data_root
 
 
+@pytest.mark.slow
 def test_features_equal_the_test_dump(tiny_model, tmp_path):
     root, config, ckpt, _ = tiny_model
     dump = str(tmp_path / 'feats.pth')

@@ -80,6 +80,7 @@ def test_faiss_flat_returns_the_exact_top_k(metric):
     np.testing.assert_allclose(f_dist, e_dist, atol=1e-3)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('index_type', ['faiss-ivf', 'faiss-hnsw'])
 @pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
 def test_approximate_faiss_indexes_reach_recall_095(index_type, metric):

@@ -134,6 +134,7 @@ def test_grid_inherits_its_family_base(family):
                 assert base in f.read(), name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('family', sorted(FAMILIES))
 def test_grid_shares_data_schedule_and_determinism(family):
     grid = FAMILIES[family]

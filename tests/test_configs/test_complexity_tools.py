@@ -37,6 +37,7 @@ def test_sdpa_is_counted():
     assert analyzer.total() == sona_flops(64, 48)
 
 
+@pytest.mark.slow
 def test_sona_flops_in_a_config():
     """sona - (same trunk without SONA) = both SONA blocks, analytically."""
     shape = (64, 32)  # stride 8: 8 x 4 after layer2 and layer3
@@ -106,6 +107,7 @@ def test_steady_allocator_environment():
     assert analysis.steady_allocator_env(env) is None
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('flag, policy',
                          [([], 'fixed'), (['--no-steady-malloc'], 'adaptive')])
 def test_benchmark_restarts_with_a_fixed_allocator(flag, policy):
@@ -126,6 +128,7 @@ def test_benchmark_restarts_with_a_fixed_allocator(flag, policy):
     assert f'{policy} glibc allocator thresholds' in out.stdout
 
 
+@pytest.mark.slow
 def test_get_flops_tool_prints_the_counts():
     config = osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py')
     out = subprocess.run([

@@ -138,6 +138,7 @@ def test_configs_are_found():
     assert len(CONFIGS) >= 29 + 11
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', CONFIGS)
 def test_config_builds_and_steps(name):
     cfg = load(name)

@@ -40,6 +40,7 @@ def test_same_variant_same_flops_and_ratio(metafile):
     assert all(len(v) == 1 for v in by_variant.values()), by_variant
 
 
+@pytest.mark.slow
 def test_parameters_match_the_built_models(metafile):
     """Parameters of the Market-1501 family and the demo (no tracing)."""
     for model in metafile['Models']:

@@ -129,6 +129,7 @@ def test_settings_equal_twin(name):
         assert_same(pure[key], twin[key], (key, ))
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', PURE_CONFIGS)
 def test_builds_same_model_as_twin(name):
     pure, twin = load_pair(name)

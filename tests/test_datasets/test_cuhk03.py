@@ -82,6 +82,7 @@ def _write_raw_release(root):
                 gallery_idx=np.array(gallery, np.float64)[:, None]))
 
 
+@pytest.mark.slow
 def test_raw_release_is_extracted_once(tmp_path):
     root = str(tmp_path / 'cuhk03')
     _write_raw_release(osp.join(root, 'cuhk03_release'))

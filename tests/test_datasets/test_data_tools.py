@@ -36,6 +36,7 @@ test_dataloader = val_dataloader
     return str(path)
 
 
+@pytest.mark.slow
 def test_dataset_stats_prints_splits_and_checks(tmp_path, market_root, capsys):
     tool = _tool('tools/analysis_tools/dataset_stats.py')
     cfg = _config(tmp_path, market_root)
@@ -74,6 +75,7 @@ def test_benchmark_dataloader_reports_images_per_second(
         tool.parse_args([cfg, '--repeats', '0'])
 
 
+@pytest.mark.slow
 def test_benchmark_dataloader_compares_collates_interleaved(
         tmp_path, market_root, capsys):
     tool = _tool('tools/analysis_tools/benchmark_dataloader.py')
@@ -137,6 +139,7 @@ def test_identity_groups_match_the_hard_identities(num):
     assert identity_groups(5, 'normal') == [0, 1, 2, 3, 4]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('difficulty', ['hard', 'relational'])
 def test_synthetic_floor_against_the_expected_rank1(capsys, difficulty):
     import numpy as np

@@ -39,6 +39,7 @@ def _write(root, version='MSMT17_V1', dirs=('train', 'test'), **overrides):
     return tree
 
 
+@pytest.mark.slow
 def test_msmt17_v1_lists(tmp_path, tree_builder):
     tree_builder(tmp_path, _write(tmp_path))
     root = str(tmp_path)

@@ -87,6 +87,7 @@ def test_keys_give_distinct_reproducible_streams():
     assert np.random.rand() != a[0]
 
 
+@pytest.mark.slow
 def test_worker_draws_depend_on_the_key_alone():
     one = _epochs(_loader(1, persistent=False))
     two = _epochs(_loader(2, persistent=True))

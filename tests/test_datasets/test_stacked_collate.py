@@ -1,6 +1,7 @@
 """The configs' stacked collate feeds the model exactly what the list did."""
 import copy
 
+import pytest
 import torch
 from mmengine.runner import Runner
 from mmengine.runner.utils import set_random_seed
@@ -8,6 +9,7 @@ from mmengine.runner.utils import set_random_seed
 from mmsona.registry import MODELS
 
 
+@pytest.mark.slow
 def test_stacked_collate_gives_the_same_training_stream(
         tmp_path, make_tiny_demo_cfg):
     cfg = make_tiny_demo_cfg(str(tmp_path / 'work'), str(tmp_path / 'data'))

@@ -8,6 +8,7 @@ from mmsona.registry import DATASETS
 from mmsona.utils import dist as dist_prepare
 
 
+@pytest.mark.slow
 def test_generates_on_demand_and_reads_market_layout(tmp_path):
     root = str(tmp_path / 'syn')
     train = DATASETS.build(
@@ -50,6 +51,7 @@ def test_prepare_runs_on_rank0_only(monkeypatch):
     assert barriers == [1, 1, 1]
 
 
+@pytest.mark.slow
 def test_custom_preset_from_a_config_dict(tmp_path):
     root = str(tmp_path / 'custom')
     preset = dict(
@@ -111,6 +113,7 @@ def test_prepare_on_other_nodes_only_where_rank0s_files_are_missing(
     assert calls == ['x', 'x'] and barriers == [1] * 9
 
 
+@pytest.mark.slow
 def test_two_nodes_without_a_shared_file_system_each_get_the_benchmark(
         tmp_path):
     import socket

@@ -67,6 +67,7 @@ def _damage_one_training_image(data_root):
 
 
 # -------------------------------------------------- unreadable training image
+@pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 2])
 def test_truncated_jpeg_mid_epoch_names_the_file_and_split(
         tiny_root, tmp_path, num_workers):
@@ -83,6 +84,7 @@ def test_truncated_jpeg_mid_epoch_names_the_file_and_split(
     assert 'skip_unreadable=True' in message  # the opt-in is named
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 2])
 def test_opt_in_skips_unreadable_images_with_a_counted_warning(
         tiny_root, tmp_path, monkeypatch, num_workers):
@@ -201,6 +203,7 @@ def _same_weights(path, expected):
         torch.equal(got[k], v) for k, v in expected.items())
 
 
+@pytest.mark.slow
 def test_truncated_newest_checkpoint_resumes_from_the_previous(
         two_epochs, tmp_path, monkeypatch):
     cfg, final = two_epochs
@@ -220,6 +223,7 @@ def test_truncated_newest_checkpoint_resumes_from_the_previous(
     assert _same_weights(newest, final)
 
 
+@pytest.mark.slow
 def test_damaged_explicit_resume_file_is_refused(two_epochs, tmp_path):
     cfg, _ = two_epochs
     bad = tmp_path / 'epoch_9.pth'
@@ -235,6 +239,7 @@ def test_damaged_explicit_resume_file_is_refused(two_epochs, tmp_path):
 
 
 # ------------------------------------------------------------- disk full
+@pytest.mark.slow
 def test_disk_full_while_saving_keeps_the_previous_checkpoint(
         two_epochs, tmp_path, monkeypatch):
     cfg, final = two_epochs
@@ -265,6 +270,7 @@ def test_disk_full_while_saving_keeps_the_previous_checkpoint(
 
 
 # ------------------------------------------------ head and batch vs. data
+@pytest.mark.slow
 def test_head_smaller_than_the_identities_is_refused_before_training(
         tiny_root, tmp_path, make_tiny_demo_cfg):
     cfg = _small_demo_cfg(make_tiny_demo_cfg, tmp_path / 'work', tiny_root)
@@ -279,6 +285,7 @@ def test_head_smaller_than_the_identities_is_refused_before_training(
     assert runner.iter == 0
 
 
+@pytest.mark.slow
 def test_fewer_identities_than_a_batch_needs_is_refused(
         tiny_root, tmp_path, make_tiny_demo_cfg):
     cfg = _small_demo_cfg(make_tiny_demo_cfg, tmp_path / 'work', tiny_root)

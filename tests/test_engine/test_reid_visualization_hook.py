@@ -95,6 +95,7 @@ def tiny_root(tmp_path_factory):
     return str(tmp_path_factory.mktemp('vis_data') / 'tiny')
 
 
+@pytest.mark.slow
 def test_two_iteration_run_writes_rank_lists_and_attention(
         tmp_path, tiny_root):
     runner = Runner.from_cfg(runner_cfg(str(tmp_path / 'work'), tiny_root))
@@ -151,6 +152,7 @@ def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
         str(tmp_path / 'work' / 'vis' / '**' / '*.png'), recursive=True)
 
 
+@pytest.mark.slow
 def test_pictures_reach_the_backends_of_a_plain_visualizer(
         tmp_path, tiny_root):
     """Another visualizer class: drawn by the hook, recorded by the

@@ -120,6 +120,7 @@ def _train(tmp_path, config: str, work_dir: str, *extra: str):
                             text=True)
 
 
+@pytest.mark.slow
 def test_killed_run_resumes_to_identical_weights(tmp_path):
     from mmsona.datasets.synthetic import generate_synthetic_reid
     data_root = str(tmp_path / 'data')

@@ -21,6 +21,7 @@ def trained_run(tmp_path_factory, make_tiny_demo_cfg):
     return root, cfg, runner, metrics
 
 
+@pytest.mark.slow
 def test_train_then_validate_reports_reid_metrics(trained_run):
     root, cfg, runner, _ = trained_run
     scalars = runner.message_hub.log_scalars
@@ -32,6 +33,7 @@ def test_train_then_validate_reports_reid_metrics(trained_run):
     assert {'train/loss_global_triplet', 'train/loss_local_cls'} <= set(losses)
 
 
+@pytest.mark.slow
 def test_checkpoint_reload_reproduces_metrics_exactly(trained_run):
     root, cfg, runner, _ = trained_run
     val = {

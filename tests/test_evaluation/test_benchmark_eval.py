@@ -74,6 +74,7 @@ def test_market500k_scale_and_full_argsort_need(bench):
         3368 * 500000 * (4 + 8 + 4 + 1)
 
 
+@pytest.mark.slow
 def test_tiny_run_prints_every_method(tmp_path):
     proc = subprocess.run([
         sys.executable, SCRIPT, '--scales', 'tiny', '--dim', '16', '--threads',

@@ -29,6 +29,7 @@ def _check(out_fn, ref):
         return out_fn()
 
 
+@pytest.mark.slow
 def test_evaluate_rank_random_ties(ranking_path, brute_force, make_ids,
                                    same_summary):
     rng = np.random.default_rng(0)
@@ -106,6 +107,7 @@ def _tie_features(rng, num, metric):
     return feats
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('metric', ['euclidean', 'cosine'])
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
 def test_evaluate_features_matches_brute_force(metric, dtype, ranking_path,

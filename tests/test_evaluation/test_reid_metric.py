@@ -242,6 +242,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_processes_give_single_process_metrics(tmp_path):
     samples = make_samples(num_query=8, num_gallery=15, seed=3)
     cases = dict(

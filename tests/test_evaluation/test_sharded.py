@@ -38,6 +38,7 @@ def split_gallery(rng, g, g_pids, g_cams, weights):
     return shards
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('dense', [False, True])
 @pytest.mark.parametrize('ap_mode', ['mean', 'trapezoid'])
 def test_parts_give_the_whole_gallery_metrics(dense, ap_mode, monkeypatch):
@@ -131,6 +132,7 @@ def _free_port():
         return sock.getsockname()[1]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('world_size', [2, 3])
 def test_gloo_ranks_give_single_process_metrics(world_size, tmp_path):
     samples = make_samples(world_size, 11, 70)

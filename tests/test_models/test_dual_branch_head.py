@@ -86,6 +86,7 @@ def test_without_cls_loss_no_parameter_waits_for_a_gradient(bnneck):
     assert 'global_cls.weight' in head.state_dict()
 
 
+@pytest.mark.slow
 def test_two_process_ddp_trains_without_cls_loss(tmp_path):
     import os.path as osp
     import socket

@@ -67,6 +67,7 @@ def old_scale_order(theta_c, g):
     return (theta_c @ theta_c.transpose(1, 2)) @ g / (c * n)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('channels', [512, 1024])
 def test_scale_sona_is_finite_under_float16_autocast_at_paper_size(channels):
     torch.manual_seed(0)
@@ -141,9 +142,20 @@ def paper_size_batch(model: nn.Module) -> dict:
         dict(inputs=images.to(torch.uint8), data_samples=samples), True)
 
 
+# Without AVX-512, PyTorch emulates float16 / bfloat16 convolutions on the
+# CPU: the ResNet-50 case then takes about 5 minutes per run instead of
+# seconds, and the demo model (same SONA blocks) covers the same paths.
+NATIVE_CPU_HALF = torch.backends.cpu.get_cpu_capability().startswith('AVX512')
+
+
+@pytest.mark.slow
 @pytest.mark.parametrize('normalize', ['softmax', 'scale'])
 @pytest.mark.parametrize('name', sorted(MODEL_CONFIGS))
 def test_model_trains_in_half_precision_at_paper_size(name, normalize):
+    if name == 'r50' and not NATIVE_CPU_HALF:
+        pytest.skip('float16 / bfloat16 convolutions are emulated on this CPU '
+                    f'({torch.backends.cpu.get_cpu_capability()}); the demo '
+                    'model runs the same SONA paths')
     model = build_model(MODEL_CONFIGS[name], normalize)
     data = paper_size_batch(model)
     sonas = [m for m in model.modules() if isinstance(m, SONA)]

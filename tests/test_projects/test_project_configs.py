@@ -118,6 +118,7 @@ def project_runs(project_data, tmp_path_factory):
     pool.shutdown(wait=True)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', list(CASES))
 def test_one_iteration_in_both_scopes(name, project_runs):
     _, backbone, imports_mmsona = CASES[name]

@@ -72,6 +72,7 @@ def grid(tmp_path_factory):
         stdout=out.stdout)
 
 
+@pytest.mark.slow
 def test_grid_writes_runs_summary_table_and_plot(grid):
     work_dir = grid['work_dir']
     runs = read_csv(osp.join(work_dir, 'runs.csv'))
@@ -126,6 +127,7 @@ def test_grid_writes_runs_summary_table_and_plot(grid):
     assert table.strip() in grid['stdout']
 
 
+@pytest.mark.slow
 def test_finished_runs_are_skipped(grid):
     work_dir = grid['work_dir']
     log = osp.join(work_dir, 'bfe_r18_synthetic-hard', 'seed0', 'train.log')
@@ -136,6 +138,7 @@ def test_finished_runs_are_skipped(grid):
     assert os.stat(log).st_mtime_ns == before
 
 
+@pytest.mark.slow
 def test_same_seed_reproduces_the_metrics(grid, tmp_path):
     out = run_tool(FULL, '--seeds', '1', '--work-dir', str(tmp_path),
                    '--threads', '1', '--no-measure', '--cfg-options',
@@ -211,6 +214,7 @@ def test_bad_arguments_are_refused(tmp_path):
         ablation.parse_args([BASELINE, '--gpus', '2', '--jobs', '2'])
 
 
+@pytest.mark.slow
 def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
     with socket.socket() as s:
         s.bind(('127.0.0.1', 0))
@@ -248,6 +252,7 @@ RELATIONAL = osp.join(REPO, 'configs', 'ablation',
                       'bfe_r18h-dilated_synthetic-relational.py')
 
 
+@pytest.mark.slow
 def test_record_is_read_back_and_replaces_training(tmp_path):
     """Runs found in --record are not trained; the tables use them."""
     record = str(tmp_path / 'record.csv')

@@ -43,6 +43,7 @@ def relational(tmp_path_factory):
     return out
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', ['sona', 'nl'])
 def test_tool_prints_and_writes_masses(relational, name, tmp_path, capsys):
     config, ckpt = relational[name]
@@ -81,6 +82,7 @@ def test_tool_refuses_other_benchmarks(tmp_path, capsys):
     assert "difficulty='relational'" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_untrusted_checkpoint_is_refused(relational, tmp_path):
     from untrusted_helpers import make_untrusted_copy, run_tool
     config, ckpt = relational['sona']

@@ -63,6 +63,7 @@ def fake_data(tmp_path_factory):
     return root, data_root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name,template,base,workers,during', [
     ('demo', DEMO, 'sona_r18_synthetic.py', 2, 'train'),
     ('market', MARKET, 'sona_r50_market.py', 4, 'save'),

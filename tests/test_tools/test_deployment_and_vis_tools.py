@@ -85,6 +85,7 @@ def test_missing_config_is_a_clear_error(parts, tmp_path, capsys):
     assert 'no_such_config.py' in err and 'does not exist' in err
 
 
+@pytest.mark.slow
 def test_missing_inputs_after_the_config(tiny, tmp_path, capsys):
     extract = load_tool('extract_features.py')
     assert extract.main([
@@ -111,6 +112,7 @@ def test_missing_inputs_after_the_config(tiny, tmp_path, capsys):
     assert 'nope.json' in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_onnx_export_matches_pytorch(tiny, tmp_path, capsys):
     import onnx
     tool = load_tool('deployment', 'pytorch2onnx.py')

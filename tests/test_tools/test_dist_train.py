@@ -12,6 +12,7 @@ import socket
 import subprocess
 import sys
 
+import pytest
 from tool_helpers import cpu_processes_env  # noqa: I100
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
@@ -23,6 +24,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+@pytest.mark.slow
 def test_two_process_cpu_training(tmp_path):
     work_dir = tmp_path / 'work'
     data_root = tmp_path / 'data'

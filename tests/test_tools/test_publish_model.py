@@ -30,6 +30,7 @@ def trained(tmp_path_factory, make_tiny_demo_cfg):
     return dict(root=root, config=config, work_dir=str(root / 'run'))
 
 
+@pytest.mark.slow
 def test_training_checkpoints_load_with_weights_only(trained):
     files = sorted(glob.glob(osp.join(trained['work_dir'], '*.pth')))
     assert len(files) == 2  # epoch_1.pth and the best checkpoint
@@ -47,6 +48,7 @@ def _metrics(stdout: str) -> list:
     return [line for line in stdout.splitlines() if line.startswith('reid/')]
 
 
+@pytest.mark.slow
 def test_published_file_loads_plainly_and_tests_identically(trained):
     root = trained['root']
     original = osp.join(trained['work_dir'], 'epoch_1.pth')
@@ -85,6 +87,7 @@ def test_published_file_loads_plainly_and_tests_identically(trained):
                            results['published'][1][key])
 
 
+@pytest.mark.slow
 def test_resume_auto_trusts_an_older_checkpoint_of_its_own_run(
         trained, tmp_path):
     """Checkpoints saved before mmsona wrote plain data still resume."""
@@ -120,6 +123,7 @@ def test_publish_help_documents_every_option(capsys):
     assert tool.published_name('b', 'abcdef0123') == 'b-abcdef01.pth'
 
 
+@pytest.mark.slow
 def test_resume_never_runs_config_text_from_a_checkpoint(trained, tmp_path):
     """MMEngine runs ``meta['config']`` as a Python config on resume."""
     marker = tmp_path / 'marker'

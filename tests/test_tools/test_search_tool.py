@@ -77,6 +77,7 @@ class PageParser(html.parser.HTMLParser):
         self.text.append(data)
 
 
+@pytest.mark.slow
 def test_search_writes_results_pictures_and_page(setup, tmp_path, capsys):
     gallery, out = setup['gallery'], tmp_path / 'out'
     copy = tmp_path / 'copy of top.png'
@@ -234,6 +235,7 @@ def table_rows(stdout):
     return rows
 
 
+@pytest.mark.slow
 def test_benchmark_search_at_tiny_size(capsys):
     bench = load_tool('analysis_tools', 'benchmark_search.py')
     args = ['--gallery', 2000, '--queries', 40, '--dim', 32, '--threads', 1]

@@ -60,6 +60,7 @@ def tiny_checkpoint(tmp_path_factory):
     return root, ckpt, data_root
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('style', sorted(CONFIGS))
 def test_out_and_show_dir_write_their_files(tiny_checkpoint, style):
     root, ckpt, data_root = tiny_checkpoint

@@ -22,6 +22,7 @@ def files(tmp_path_factory):
     return make_tool_inputs(str(tmp_path_factory.mktemp('trusted')))
 
 
+@pytest.mark.slow
 def test_test_tool_with_opt_in_evaluates_and_warns(files, tmp_path):
     path, marker = untrusted(files, tmp_path)
     out = run_tool(('test.py', ), [
@@ -35,6 +36,7 @@ def test_test_tool_with_opt_in_evaluates_and_warns(files, tmp_path):
     assert osp.exists(marker)
 
 
+@pytest.mark.slow
 def test_train_tool_with_opt_in_loads_and_trains(files, tmp_path):
     path, marker = untrusted(files, tmp_path)
     out = run_tool(('train.py', ), [
@@ -49,6 +51,7 @@ def test_train_tool_with_opt_in_loads_and_trains(files, tmp_path):
     assert osp.isfile(tmp_path / 'w' / 'epoch_1.pth')
 
 
+@pytest.mark.slow
 def test_environment_variable_is_an_opt_in(files, tmp_path):
     path, marker = untrusted(files, tmp_path)
     out = run_tool(('extract_features.py', ), [
@@ -62,6 +65,7 @@ def test_environment_variable_is_an_opt_in(files, tmp_path):
     assert np.load(tmp_path / 'f.npz')['features'].shape[0] > 0
 
 
+@pytest.mark.slow
 def test_vis_rank_with_opt_in_draws(files, tmp_path):
     path, marker = untrusted(files, tmp_path, 'dump')
     out = run_tool(('visualizations', 'vis_rank.py'), [

@@ -51,6 +51,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('case', list(CASES))
 def test_every_tool_refuses_and_names_file_and_opt_in(files, tmp_path, case):
     parts, argv, opt_in = CASES[case]
@@ -65,6 +66,7 @@ def test_every_tool_refuses_and_names_file_and_opt_in(files, tmp_path, case):
     assert not osp.exists(marker)
 
 
+@pytest.mark.slow
 def test_resume_auto_trusts_nothing_outside_the_work_dir(files, tmp_path):
     path, marker = untrusted(files, tmp_path)
     work_dir = tmp_path / 'w'

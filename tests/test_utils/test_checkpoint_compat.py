@@ -128,6 +128,7 @@ def test_feature_extractor_refuses_unless_trusted(evil, tiny):
         assert torch.equal(value, trusted.model.state_dict()[key]), key
 
 
+@pytest.mark.slow
 def test_import_mmsona_leaves_other_code_protected(evil):
     """A fresh interpreter: MMEngine's loader outside mmsona's tools."""
     path, marker = evil
