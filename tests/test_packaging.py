@@ -37,6 +37,7 @@ def test_mim_mode():
     assert out.split() == ['symlink', 'symlink', 'copy', 'copy']
 
 
+@pytest.mark.slow
 def test_add_mim_extension_links_then_copies(tmp_path):
     """Editable builds link the sources; wheel builds replace the links."""
     shutil.copy(osp.join(REPO, 'setup.py'), tmp_path)

@@ -95,6 +95,7 @@ def test_registries_are_reachable_from_the_root_by_scope():
         assert child.root._search_child('mmsona') is child, name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('cfg', [
     dict(type='mmsona.SONA', in_channels=16),
     dict(type='mmsona.DropBlockPlus', h_range=(0.2, 0.4)),

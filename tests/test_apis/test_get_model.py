@@ -20,6 +20,7 @@ def tiny(tmp_path_factory):
     return root, config, ckpt
 
 
+@pytest.mark.slow
 def test_loads_the_checkpoint_in_eval_mode(tiny):
     _, config, ckpt = tiny
     model = get_model(config, ckpt)

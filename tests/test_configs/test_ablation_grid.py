@@ -79,6 +79,7 @@ def test_every_grid_config_is_listed():
     assert FAMILIES['relational'] == sorted(EXPECTED_RELATIONAL)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', FAMILIES['hard'])
 def test_grid_config_settings(name):
     stride, stages, h_range, reduction, normalize, local_dim = EXPECTED[name]

@@ -32,6 +32,7 @@ CASES = {
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', sorted(CASES))
 def test_prints_the_resolved_config(print_config, capsys, name):
     path = osp.join(REPO, name)

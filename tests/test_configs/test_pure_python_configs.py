@@ -118,6 +118,7 @@ def test_first_line_names_the_twin(name):
     assert first == f'# Mirrors {twin} in pure Python.', name
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('name', MIRRORS)
 def test_settings_equal_twin(name):
     pure, twin = load_pair(name)

@@ -117,6 +117,7 @@ def test_raw_release_is_extracted_once(tmp_path):
     assert osp.isdir(osp.join(root, 'cuhk03_extracted', 'images_detected'))
 
 
+@pytest.mark.slow
 def test_np_folder_release(tmp_path, tree_builder):
     tree = {
         'cuhk03-np/detected/bounding_box_train':

@@ -56,6 +56,7 @@ def test_dataset_stats_prints_splits_and_checks(tmp_path, market_root, capsys):
     assert 'zheng-lab' in capsys.readouterr().err
 
 
+@pytest.mark.slow
 def test_benchmark_dataloader_reports_images_per_second(
         tmp_path, market_root, capsys):
     tool = _tool('tools/analysis_tools/benchmark_dataloader.py')
@@ -105,6 +106,7 @@ def test_benchmark_dataloader_compares_collates_interleaved(
     assert 'training step on cpu:' in out
 
 
+@pytest.mark.slow
 def test_make_synthetic_reid_cli(tmp_path, capsys):
     tool = _tool('tools/misc/make_synthetic_reid.py')
     out_dir = str(tmp_path / 'syn')

@@ -13,6 +13,7 @@ DUKE_TREE = {
 }
 
 
+@pytest.mark.slow
 def test_duke_counts_labels_and_cameras(tmp_path, tree_builder):
     root = tree_builder(tmp_path, DUKE_TREE)
     train = DukeMTMCreID(root, split='train')

@@ -33,6 +33,7 @@ def test_train_split_relabels_and_drops_junk(market_root):
     assert ds.get_cat_ids(4) == [2]
 
 
+@pytest.mark.slow
 def test_query_gallery_and_test_splits(market_root):
     query = Market1501(market_root, split='query')
     gallery = Market1501(market_root, split='gallery')
@@ -72,6 +73,7 @@ def test_nested_release_folder_and_registry(tmp_path, tree_builder,
         0)['img_path']
 
 
+@pytest.mark.slow
 def test_combine_all_keeps_identities_apart(market_root):
     ds = Market1501(market_root, split='train', combine_all=True)
     infos = _infos(ds)
@@ -167,6 +169,7 @@ def test_bad_split_name(market_root):
         Market1501(market_root, split='val')
 
 
+@pytest.mark.slow
 def test_extra_gallery_distractors(market_root, tree_builder):
     tree_builder(
         pathlib.Path(market_root), {

@@ -13,6 +13,7 @@ def _lists(tmp_path, train, query, gallery):
     return str(tmp_path)
 
 
+@pytest.mark.slow
 def test_file_list_with_camids(tmp_path):
     root = _lists(tmp_path, [
         '# path pid camid', 'b/2.jpg 40 1', 'a/1.jpg 40 0', '', 'c.jpg 7 2',

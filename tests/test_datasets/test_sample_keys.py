@@ -118,6 +118,7 @@ def test_main_process_loading_keeps_the_global_streams():
     assert [d for _, d in got] == expected
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 1])
 def test_dataset_items_are_plain_ints_inside(num_workers):
     got = _epochs(_loader(num_workers, persistent=False), epochs=(0, ))[0]

@@ -41,6 +41,7 @@ def tiny_root(tmp_path_factory):
     return generate_synthetic_reid(root, 'tiny', seed=0, show_progress=False)
 
 
+@pytest.mark.slow
 def test_tiny_layout_and_names(tiny_root):
     tree = _read_tree(tiny_root)
     marker = json.load(open(osp.join(tiny_root, MARKER_FILE)))
@@ -75,6 +76,7 @@ def test_tiny_layout_and_names(tiny_root):
         assert any(p == pid and c != cam for p, c in gallery_pidcams)
 
 
+@pytest.mark.slow
 def test_generation_is_deterministic_and_worker_independent(
         tmp_path, monkeypatch):
     one = generate_synthetic_reid(

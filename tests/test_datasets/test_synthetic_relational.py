@@ -65,6 +65,7 @@ def _names_and_means(root):
     return names.hexdigest(), means
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('difficulty', ['normal', 'hard'])
 def test_existing_difficulties_are_unchanged(tmp_path, difficulty):
     root = generate_synthetic_reid(

@@ -31,6 +31,7 @@ def mmsona_scope():
         yield
 
 
+@pytest.mark.slow
 def test_train_and_test_pipelines_from_config(market_root, mmsona_scope):
     train = Market1501(market_root, split='train', pipeline=TRAIN_PIPELINE)
     out = train[3]
@@ -123,6 +124,7 @@ def test_unreadable_image_is_named(tmp_path):
     assert loader.num_skipped == 2
 
 
+@pytest.mark.slow
 def test_skipped_image_is_replaced_in_training_only(market_root, mmsona_scope):
     victim = osp.join(market_root, 'bounding_box_train',
                       '0002_c1s1_000451_03.jpg')

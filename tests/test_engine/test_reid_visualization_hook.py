@@ -129,6 +129,7 @@ def test_two_iteration_run_writes_rank_lists_and_attention(
             for p in test_ranks] == [osp.basename(p)[9:] for p in ranks]
 
 
+@pytest.mark.slow
 def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
     gathered = []
 

@@ -116,6 +116,7 @@ def test_batch_check_uses_the_world_size(monkeypatch):
     assert seen == [(16, 4, 4)]
 
 
+@pytest.mark.slow
 def test_batch_check_in_a_runner(tmp_path):
     from mmsona.datasets.synthetic import generate_synthetic_reid
     root = str(tmp_path / 'data')

@@ -38,6 +38,7 @@ def single_shot_reference(dist, q_pids, g_pids, q_cams, g_cams, max_rank,
     return cmc / (num_repeats * valid)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('seed', [0, 7])
 def test_single_shot_matches_reference(seed, brute_force, make_ids):
     rng = np.random.default_rng(seed)

@@ -34,6 +34,7 @@ def batch(n=8):
         data_samples=samples)
 
 
+@pytest.mark.slow
 def test_loss_mode_returns_all_four_losses():
     model = tiny_model()
     data = model.data_preprocessor(batch(), training=True)
@@ -50,6 +51,7 @@ def test_loss_mode_returns_all_four_losses():
     assert any(g is not None and g.abs().sum() > 0 for g in grads)
 
 
+@pytest.mark.slow
 def test_predict_attaches_1536_like_feature():
     model = tiny_model().eval()
     data = model.data_preprocessor(batch(), training=False)
@@ -90,6 +92,7 @@ def test_bad_mode_and_missing_labels():
         model(torch.rand(2, 3, 64, 32), mode='loss')
 
 
+@pytest.mark.slow
 def test_training_step_waits_for_no_device_value():
     """Preprocessing, forward, losses and backward read no tensor value on
     the host (on a GPU each read stalls the queue). DropBlock+ is left out:

@@ -11,6 +11,7 @@ def small_trunk(**kwargs) -> dict:
         depth=18, strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4), **kwargs)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('stages,channels', [((1, ), [128]), ((2, ), [256]),
                                              ((1, 2), [128, 256]),
                                              ((3, ), [512])])
@@ -36,6 +37,7 @@ def test_invalid_stage_is_rejected():
         SONAResNet(sona_stages=(4, ), **small_trunk())
 
 
+@pytest.mark.slow
 def test_pretrained_trunk_output_unchanged_by_sona(tmp_path):
     torch.manual_seed(0)
     plain = ResNet(**small_trunk())

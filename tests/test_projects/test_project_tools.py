@@ -124,6 +124,7 @@ def test_folder_to_filelist_without_cameras_and_errors(tmp_path, to_list):
         to_list.convert(str(root))
 
 
+@pytest.mark.slow
 def test_lists_load_in_reid_file_list(tmp_path, to_list, vehicles):
     """The synthetic vehicles and their lists read back in ReIDFileList."""
     from mmsona.datasets import ReIDFileList

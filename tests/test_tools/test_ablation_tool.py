@@ -182,6 +182,7 @@ def test_mean_std_against_statistics():
     assert mean_std([5.0]) == (5.0, 0.0)
 
 
+@pytest.mark.slow
 def test_paired_difference_against_a_hand_computed_interval():
     base = [60.0, 58.0, 65.0]
     other = [62.5, 58.5, 68.0]

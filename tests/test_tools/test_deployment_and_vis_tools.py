@@ -138,6 +138,7 @@ def test_onnx_export_matches_pytorch(tiny, tmp_path, capsys):
     assert meta['to_rgb'] is True and len(meta['mean']) == 3
 
 
+@pytest.mark.slow
 def test_extract_features_tool_writes_paths_and_features(tiny, tmp_path):
     from mmsona.apis import FeatureExtractor
     tool = load_tool('extract_features.py')
@@ -155,6 +156,7 @@ def test_extract_features_tool_writes_paths_and_features(tiny, tmp_path):
     assert np.allclose(saved['features'][:3], ref.numpy(), atol=1e-5)
 
 
+@pytest.mark.slow
 def test_vis_rank_and_vis_attention_write_pictures(tiny, tmp_path, capsys):
     rank = load_tool('visualizations', 'vis_rank.py')
     assert rank.main([

@@ -139,6 +139,7 @@ def test_search_writes_results_pictures_and_page(setup, tmp_path, capsys):
     assert status == 0 and embedded(stdout) == 1
 
 
+@pytest.mark.slow
 def test_cache_of_another_checkpoint_is_refused(setup, tmp_path, capsys):
     out = tmp_path / 'out'
     query = setup['gallery'] / 'top.png'
@@ -187,6 +188,7 @@ def test_one_clear_line_for_each_user_error(setup, tmp_path, capsys):
         assert status == 2 and len(lines) == 1 and message in lines[0], stderr
 
 
+@pytest.mark.slow
 def test_faiss_and_rerank_options(setup, tmp_path, capsys, monkeypatch):
     out = tmp_path / 'out'
     query = setup['gallery'] / 'top.png'
@@ -254,6 +256,7 @@ def test_benchmark_search_at_tiny_size(capsys):
     assert float(rows['exact'][3].replace(',', '')) > 0
 
 
+@pytest.mark.slow
 def test_untrusted_checkpoint_is_refused(setup, tmp_path, capsys):
     from untrusted_helpers import make_untrusted_copy
     marker = tmp_path / 'marker'

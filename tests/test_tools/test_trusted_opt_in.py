@@ -78,6 +78,7 @@ def test_vis_rank_with_opt_in_draws(files, tmp_path):
     assert len(glob.glob(str(tmp_path / 'vis' / '*.png'))) == 2
 
 
+@pytest.mark.slow
 def test_other_tools_with_opt_in_in_process(files, tmp_path, monkeypatch):
     """pytorch2onnx, vis_attention and publish_model take the option."""
     monkeypatch.delenv(TRUST_ENV, raising=False)

@@ -53,6 +53,7 @@ def _assert_refusal(message: str, path: str) -> None:
     assert 'posix.system' in message  # what the file refers to
 
 
+@pytest.mark.slow
 def test_loader_refuses_a_payload_and_names_file_and_opt_in(evil):
     path, marker = evil
     with pytest.raises(UntrustedCheckpointError) as info:
@@ -72,6 +73,7 @@ def test_mmengine_paths_refuse_it_too(evil):
     assert not osp.exists(marker)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize('how', ['argument', 'block', 'environment'])
 def test_opt_in_loads_with_a_warning_naming_the_file(evil, how, monkeypatch):
     path, marker = evil
@@ -113,6 +115,7 @@ def test_clean_files_load_without_trust_or_warning(tiny, recwarn):
         load_local_checkpoint(str(tiny['root'] / 'missing.pth'))
 
 
+@pytest.mark.slow
 def test_feature_extractor_refuses_unless_trusted(evil, tiny):
     from mmsona.apis import FeatureExtractor
     path, marker = evil

@@ -80,6 +80,7 @@ def _changes_of_global_state(path: str) -> list:
     return found
 
 
+@pytest.mark.slow
 def test_no_other_module_patches_mmengine():
     offenders = [
         f'{osp.relpath(path, PACKAGE)}:{line}: {what}'
