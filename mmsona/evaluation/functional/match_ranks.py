@@ -273,13 +273,8 @@ def positive_ranks(dist: torch.Tensor, q_pids: torch.Tensor,
 
     # 4b. Few candidates: drop rows without matches, junk and ignored
     # items, then place each remaining one among its row's matches.
-    empty_rows = torch.nonzero(num_pos == 0).squeeze(1)
-    if empty_rows.numel():
-        cand[empty_rows] = False
-    if gallery.junk.numel():
-        cand.index_fill_(1, gallery.junk, False)
-    cand[ign_row, ign_col] = False
-    rows, cols, values = _flat_items(cand, dist)
+    rows, cols, values = _candidate_items(cand, dist, num_pos, gallery,
+                                          ign_row, ign_col)
     del cand
     return _count_preceding(rows, cols, values, pos, num_gallery), num_pos
 
@@ -339,12 +334,32 @@ def preceding_negatives(dist: torch.Tensor, q_pids: torch.Tensor,
         return _binned_ranks(dist, pos, gallery, ign_row, ign_col, col_keys,
                              key_space)
     # 2b. Few candidates: one binary search each.
+    rows, cols, values = _candidate_items(cand, dist, num_pos, gallery,
+                                          ign_row, ign_col)
+    del cand
+    return _count_preceding(rows, col_keys[cols], values, pos, key_space)
+
+
+def _candidate_items(cand: torch.Tensor, dist: torch.Tensor,
+                     num_pos: torch.Tensor, gallery: 'GalleryIndex',
+                     ign_row: torch.Tensor, ign_col: torch.Tensor) -> tuple:
+    """Candidates left after dropping rows without matches, junk and
+    ignored items, as flat (row, column, distance) arrays.
+
+    Args:
+        cand (Tensor): Boolean candidate mask (changed in place).
+        dist (Tensor): Distances of the chunk.
+        num_pos (Tensor): Matches per row.
+        gallery (GalleryIndex): Gallery labels and junk columns.
+        ign_row, ign_col (Tensor): Same-id same-camera items to ignore.
+
+    Returns:
+        tuple[Tensor, Tensor, Tensor]: Rows, columns and distances.
+    """
     empty_rows = torch.nonzero(num_pos == 0).squeeze(1)
     if empty_rows.numel():
         cand[empty_rows] = False
     if gallery.junk.numel():
         cand.index_fill_(1, gallery.junk, False)
     cand[ign_row, ign_col] = False
-    rows, cols, values = _flat_items(cand, dist)
-    del cand
-    return _count_preceding(rows, col_keys[cols], values, pos, key_space)
+    return _flat_items(cand, dist)
