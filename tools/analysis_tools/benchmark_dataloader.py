@@ -23,7 +23,6 @@ alike::
         --collate pseudo_collate default_collate
 """
 import argparse
-import copy
 import sys
 import time
 from typing import Dict, List, Optional
@@ -33,6 +32,7 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
+from mmsona.analysis import batch_length, loader_config, time_loader
 from mmsona.registry import MODELS
 
 
@@ -108,68 +108,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def _loader_cfg(config: Config,
-                key: str,
-                workers: Optional[int],
-                batch_size: Optional[int],
-                collate: Optional[str] = None) -> Dict:
-    cfg = copy.deepcopy(config[key])
-    if workers is not None:
-        cfg['num_workers'] = workers
-    if batch_size is not None:
-        cfg['batch_size'] = batch_size
-    if collate is not None:
-        cfg['collate_fn'] = dict(type=collate)
-    if cfg.get('num_workers', 0) == 0:
-        cfg['persistent_workers'] = False
-    return cfg
-
-
-def _batch_size(batch: Dict) -> int:
-    if 'inputs' in batch:
-        return len(batch['inputs'])
-    return len(next(iter(batch.values())))
-
-
-def time_loader(loader_cfg: Dict, num_batches: int) -> Dict:
-    """Iterate a dataloader and time it.
-
-    Args:
-        loader_cfg (dict): Dataloader config.
-        num_batches (int): Batches timed after one warm-up batch.
-
-    Returns:
-        dict: ``images_per_s``, ``batches``, ``first_batch_s`` (worker
-        start-up and the first batch) and ``main_cpu_ms`` (CPU time of
-        this process per timed batch, its threads included, its workers
-        not).
-    """
-    loader = Runner.build_dataloader(loader_cfg, seed=0)
-    start = time.perf_counter()
-    iterator = iter(loader)
-    next(iterator)
-    first = time.perf_counter() - start
-    images, batches = 0, 0
-    start = time.perf_counter()
-    cpu_start = time.process_time()
-    while batches < num_batches:
-        try:
-            batch = next(iterator)
-        except StopIteration:
-            iterator = iter(loader)
-            continue
-        images += _batch_size(batch)
-        batches += 1
-    elapsed = time.perf_counter() - start
-    cpu = time.process_time() - cpu_start
-    del iterator
-    return dict(
-        images_per_s=images / elapsed,
-        batches=batches,
-        first_batch_s=first,
-        main_cpu_ms=1000.0 * cpu / batches)
-
-
 def time_model(config: Config,
                loader_cfg: Dict,
                iters: int,
@@ -216,7 +154,7 @@ def time_model(config: Config,
         step()
     wait()
     elapsed = time.perf_counter() - start
-    return iters * _batch_size(batch) / elapsed
+    return iters * batch_length(batch) / elapsed
 
 
 def main(argv=None) -> int:
@@ -238,8 +176,8 @@ def main(argv=None) -> int:
     for _ in range(args.repeats):
         for w in workers:
             for collate in collates:
-                cfg = _loader_cfg(config, args.dataloader, w, args.batch_size,
-                                  collate)
+                cfg = loader_config(config, args.dataloader, w,
+                                    args.batch_size, collate)
                 name = cfg.get('collate_fn', {}).get('type', 'pseudo_collate')
                 name = getattr(name, '__name__', name)
                 result = time_loader(cfg, args.batches)
@@ -261,7 +199,7 @@ def main(argv=None) -> int:
     if args.with_model:
         device = args.device or ('cuda'
                                  if torch.cuda.is_available() else 'cpu')
-        cfg = _loader_cfg(config, args.dataloader, None, args.batch_size)
+        cfg = loader_config(config, args.dataloader, None, args.batch_size)
         model_ips = time_model(config, cfg, args.model_iters, device, args.amp)
         amp = ', autocast' if args.amp else ''
         print(f'  model   training step on {device}{amp}: '
