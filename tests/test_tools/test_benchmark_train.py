@@ -5,9 +5,9 @@ import re
 import pytest
 import torch
 from mmengine.config import Config
+from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool
 
 from mmsona.analysis import PeakMemory, TrainStepSubject, median_ratio
-from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool
 
 pytestmark = pytest.mark.slow
 
