@@ -45,20 +45,21 @@ def test_tool_prints_runner_and_bare_images_per_s_and_ratio(
     assert 0.2 < ratio < 5.0
     assert cost == 1.0  # the only config is its own baseline
     assert 'batch 8 x (3, 128, 64)' in out
-    assert re.search(r'tiny: Runner step [+-][\d.]+% time over the bare '
-                     r'step; the (model|LOADER) bounds training', out)
+    assert re.search(
+        r'tiny: Runner step [+-][\d.]+% time over the bare '
+        r'step; the (model|LOADER) bounds training', out)
 
 
-def test_tool_times_several_configs_against_a_baseline(
-        tiny_config, tmp_path, capsys):
+def test_tool_times_several_configs_against_a_baseline(tiny_config, tmp_path,
+                                                       capsys):
     wide = tmp_path / 'wide.py'
     wide.write_text(f'_base_ = [{tiny_config!r}]\n'
                     'model = dict(backbone=dict(base_channels=32), '
                     'head=dict(in_channels=256))\n')
     tool = load_tool('analysis_tools', 'benchmark_train.py')
     assert tool.main([
-        str(wide), '--baseline', tiny_config, '--steps', '2', '--warmup',
-        '1', '--loader-batches', '0', '--shape', '96', '48'
+        str(wide), '--baseline', tiny_config, '--steps', '2', '--warmup', '1',
+        '--loader-batches', '0', '--shape', '96', '48'
     ]) == 0
     out = capsys.readouterr().out
     assert 'baseline: tiny;' in out and 'batch 8 x (3, 96, 48)' in out
