@@ -1,5 +1,6 @@
 """First-order non-local attention (Wang et al., "Non-local Neural
 Networks", CVPR 2018), the rival SONA is compared with."""
+import torch
 from mmcv.cnn import NonLocal2d
 from torch import Tensor
 
@@ -46,10 +47,13 @@ class FirstOrderNonLocal(NonLocal2d):
             x (Tensor): Input, B x C x H x W.
 
         Returns:
-            Tensor: B x N x N; row ``i`` is the attention of position ``i``
-            (row-major over H x W) on every position.
+            Tensor: B x N x N, at least float32; row ``i`` is the attention
+            of position ``i`` (row-major over H x W) on every position.
         """
         n = x.shape[0]
         theta = self.theta(x).view(n, self.inter_channels, -1).transpose(1, 2)
         phi = self.phi(x).view(n, self.inter_channels, -1)
-        return getattr(self, self.mode)(theta, phi)
+        # In float32 under autocast, as SONA.attention_map.
+        dtype = torch.promote_types(theta.dtype, torch.float32)
+        with torch.autocast(x.device.type, enabled=False):
+            return getattr(self, self.mode)(theta.to(dtype), phi.to(dtype))

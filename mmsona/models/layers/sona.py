@@ -209,11 +209,18 @@ class SONA(BaseModule):
             x (Tensor): Input, B x C x H x W.
 
         Returns:
-            Tensor: B x N x N; row ``i`` is the attention of position ``i``
-            (row-major over H x W) on every position.
+            Tensor: B x N x N, at least float32 (also under autocast); row
+            ``i`` is the attention of position ``i`` (row-major over H x W)
+            on every position.
         """
         theta_c, _ = self._embed(x)
-        sigma = theta_c @ theta_c.transpose(1, 2) / self.inter_channels
-        if self.normalize == 'softmax':
-            return sigma.softmax(dim=-1)
-        return sigma / sigma.shape[-1]
+        # Covariance and normalisation in float32 whatever autocast says:
+        # the entries of a near one-hot bfloat16 row are rounded to 2^-8,
+        # and the row would sum to 1 only within that.
+        with torch.autocast(x.device.type, enabled=False):
+            theta_c = theta_c.to(
+                torch.promote_types(theta_c.dtype, torch.float32))
+            sigma = theta_c @ theta_c.transpose(1, 2) / self.inter_channels
+            if self.normalize == 'softmax':
+                return sigma.softmax(dim=-1)
+            return sigma / sigma.shape[-1]
