@@ -115,11 +115,14 @@ class SONA(BaseModule):
             Tensor: Output of the same shape.
         """
         b, c, h, w = x.shape
-        # Steps 1-3 and Y = A g: B x c' x N.
-        y = self._aggregate(*self._embed(x)).transpose(1, 2)
+        # Steps 1-3 and Y = A g: B x N x c'.
+        y = self._aggregate(*self._embed(x))
         # Z = BN(W_z Y) + X, the rest of step 4.
         weight = self.out_conv.weight.flatten(1)
         folded = self._folded_norm()
+        if _is_channels_last(x):
+            return self._output_channels_last(x, y, weight, folded)
+        y = y.transpose(1, 2)
         if folded is None:
             z = torch.bmm(weight.expand(b, -1, -1), y)
             return x + self.out_norm(z.view(b, c, h, w))
@@ -127,6 +130,26 @@ class SONA(BaseModule):
         out = torch.baddbmm(
             x.flatten(2), (weight * scale[:, None]).expand(b, -1, -1), y)
         return out.add_(shift[:, None]).view(b, c, h, w)
+
+    def _output_channels_last(self, x: Tensor, y: Tensor, weight: Tensor,
+                              folded: Optional[Tuple[Tensor,
+                                                     Tensor]]) -> Tensor:
+        """Step 4 for a channels-last input, with the products taken as
+        ``Y W_z^T`` (B x N x C), the memory order of a channels-last map, so
+        the output stays channels-last without a copy."""
+        b, c, h, w = x.shape
+
+        def as_map(t: Tensor) -> Tensor:
+            return t.view(b, h, w, c).permute(0, 3, 1, 2)
+
+        if folded is None:
+            z = torch.matmul(y, weight.t())
+            return x + self.out_norm(as_map(z))
+        scale, shift = folded
+        residual = x.permute(0, 2, 3, 1).reshape(b, h * w, c)  # a view
+        out = torch.baddbmm(residual, y,
+                            (weight * scale[:, None]).t().expand(b, -1, -1))
+        return as_map(out.add_(shift))
 
     def _embed(self, x: Tensor) -> Tuple[Tensor, Tensor]:
         """Centred theta and g embeddings, each B x N x c'.
@@ -224,3 +247,10 @@ class SONA(BaseModule):
             if self.normalize == 'softmax':
                 return sigma.softmax(dim=-1)
             return sigma / sigma.shape[-1]
+
+
+def _is_channels_last(x: Tensor) -> bool:
+    """Whether a 4-d map is stored channels-last (and not also plain
+    contiguous, as maps with one channel or one position are)."""
+    return (x.dim() == 4 and not x.is_contiguous()
+            and x.is_contiguous(memory_format=torch.channels_last))
