@@ -13,12 +13,12 @@ import argparse
 import os
 import os.path as osp
 import sys
-from typing import List, Sequence
 
 import numpy as np
 from mmengine.config import DictAction
 
 from mmsona.apis import FeatureExtractor
+from mmsona.search import list_images
 from mmsona.utils import (UntrustedCheckpointError, add_model_arguments,
                           missing_file_message)
 
@@ -72,30 +72,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def list_images(img_dir: str, exts: Sequence[str],
-                recursive: bool) -> List[str]:
-    """Sorted image paths under a folder, relative to it.
-
-    Args:
-        img_dir (str): Folder.
-        exts (Sequence[str]): Extensions (with or without the dot).
-        recursive (bool): Include sub-folders.
-
-    Returns:
-        list[str]: Relative paths.
-    """
-    exts = tuple('.' + e.lower().lstrip('.') for e in exts)
-    found = []
-    for root, dirs, files in os.walk(img_dir):
-        dirs.sort()
-        for name in files:
-            if name.lower().endswith(exts):
-                found.append(osp.relpath(osp.join(root, name), img_dir))
-        if not recursive:
-            break
-    return sorted(found)
-
-
 def main(argv=None) -> int:
     """Extract from the command line."""
     args = parse_args(argv)
@@ -112,7 +88,8 @@ def main(argv=None) -> int:
     if args.batch_size < 1:
         print('error: --batch-size must be >= 1.', file=sys.stderr)
         return 2
-    rel_paths = list_images(args.img_dir, args.exts, args.recursive)
+    rel_paths = list_images(
+        args.img_dir, args.exts, recursive=args.recursive)
     if not rel_paths:
         print(
             f'error: no image with an extension in {args.exts} in '

@@ -12,7 +12,8 @@ IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 def list_images(
     root: str,
     exts: Sequence[str] = IMG_EXTENSIONS,
-    exclude: Iterable[str] = ()
+    exclude: Iterable[str] = (),
+    recursive: bool = True
 ) -> List[str]:
     """Every image below a folder, sub-folders included.
 
@@ -27,6 +28,7 @@ def list_images(
         exclude (Iterable[str]): Folders left out with everything below
             them (e.g. the output folder of a search, when it lies inside
             the gallery).
+        recursive (bool): Include sub-folders. Defaults to True.
 
     Returns:
         list[str]: Paths relative to ``root`` with ``/`` separators, sorted.
@@ -36,7 +38,7 @@ def list_images(
     found = []
     for folder, dirs, files in os.walk(root):
         dirs[:] = sorted(
-            d for d in dirs if not d.startswith('.')
+            d for d in dirs if recursive and not d.startswith('.')
             and osp.realpath(osp.join(folder, d)) not in skip)
         for name in files:
             if not name.startswith('.') and name.lower().endswith(exts):
