@@ -8,6 +8,7 @@ import textwrap
 
 import pytest
 import torch
+from tool_helpers import TINY_MODEL  # noqa: I100
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -46,6 +47,22 @@ class CountingMetric(BaseMetric):
         return dict(R1=float(sum(results)), mAP=0.0)
 '''
 
+# The tiny model's trunk and head, built from its own types on the default
+# runtime alone (no data preprocessor), with DropBlock+.
+MODEL = dict(
+    type='ReIDNet',
+    backbone=dict(
+        type='SONAResNet',
+        depth=18,
+        strides=(1, 2, 1, 1),
+        dilations=(1, 1, 2, 4),
+        **TINY_MODEL['backbone']),
+    head=dict(
+        type='DualBranchHead',
+        dropblock=dict(
+            type='DropBlockPlus', h_range=(0.1, 0.5), w_range=(1.0, 1.0)),
+        **TINY_MODEL['head']))
+
 CONFIG = '''
 custom_imports = dict(imports=['resume_helpers'], allow_failed_imports=False)
 _base_ = [{runtime!r}]
@@ -62,16 +79,7 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=(64, 32), padding=4),
     dict(type='PackReIDInputs'),
 ]
-model = dict(
-    type='ReIDNet',
-    backbone=dict(
-        type='SONAResNet', depth=18, stem_channels=16, base_channels=16,
-        strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)),
-    head=dict(
-        type='DualBranchHead', in_channels=128, num_classes=12,
-        global_dim=16, local_dim=32,
-        dropblock=dict(type='DropBlockPlus', h_range=(0.1, 0.5),
-                       w_range=(1.0, 1.0))))
+model = {model!r}
 train_dataloader = dict(
     batch_size=8, num_workers=0,
     sampler=dict(type='IdentitySampler', num_instances=4),
@@ -122,7 +130,8 @@ def test_killed_run_resumes_to_identical_weights(tmp_path):
     (tmp_path / 'resume_helpers.py').write_text(HELPERS)
     runtime = osp.join(REPO, 'configs', '_base_', 'default_runtime.py')
     full = tmp_path / 'full.py'
-    full.write_text(CONFIG.format(runtime=runtime, data_root=data_root))
+    full.write_text(
+        CONFIG.format(runtime=runtime, data_root=data_root, model=MODEL))
     killed = tmp_path / 'killed.py'
     killed.write_text(
         textwrap.dedent('''

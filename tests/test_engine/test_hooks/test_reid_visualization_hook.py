@@ -6,6 +6,7 @@ import uuid
 import cv2
 import pytest
 from mmengine.runner import Runner
+from tool_helpers import TINY_MODEL  # noqa: I100
 
 from mmsona.engine.hooks import ReIDVisualizationHook
 from mmsona.engine.hooks import reid_visualization_hook as hook_module
@@ -38,16 +39,10 @@ def runner_cfg(work_dir: str, data_root: str, **hook_kwargs) -> dict:
             backbone=dict(
                 type='SONAResNet',
                 depth=18,
-                stem_channels=16,
-                base_channels=16,
                 strides=(1, 2, 1, 1),
-                dilations=(1, 1, 2, 4)),
-            head=dict(
-                type='DualBranchHead',
-                in_channels=128,
-                num_classes=12,
-                global_dim=16,
-                local_dim=32)),
+                dilations=(1, 1, 2, 4),
+                **TINY_MODEL['backbone']),
+            head=dict(type='DualBranchHead', **TINY_MODEL['head'])),
         work_dir=work_dir,
         experiment_name=f'vis_{uuid.uuid4().hex[:8]}',
         train_dataloader=dict(
