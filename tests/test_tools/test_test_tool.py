@@ -8,11 +8,8 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
-from tool_helpers import (
-    REPO,
-    load_tool,
-    make_tiny_checkpoint,  # noqa: I100
-    tiny_model_options)
+from tool_helpers import (REPO, load_tool, make_tiny_checkpoint,
+                          tiny_model_options)
 
 from mmsona.utils import is_config_type
 
