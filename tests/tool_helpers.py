@@ -3,23 +3,57 @@ import importlib.util
 import os
 import os.path as osp
 from types import ModuleType
-from typing import Dict, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 
-# A narrow demo model on the tiny synthetic benchmark: fill in ``base`` (the
-# demo config path) and ``data_root``.
-TINY_MODEL_CONFIG = '''
-_base_ = [{base!r}]
-model = dict(
+#: The tiny test model: the demo config's model
+#: (``configs/sona/sona_r18_synthetic.py``) with a narrow trunk and head, for
+#: the tiny synthetic benchmark (12 training identities). The tests that need
+#: a small model take it from here: as config overrides, as ``--cfg-options``
+#: (:func:`tiny_model_options`) or inside a config file
+#: (:func:`tiny_model_config`).
+TINY_MODEL = dict(
     backbone=dict(stem_channels=16, base_channels=16),
     head=dict(in_channels=128, num_classes=12, global_dim=16, local_dim=32))
+
+# The tiny model on the tiny benchmark: ``base`` (the demo config path),
+# ``data_root`` and ``model`` (:data:`TINY_MODEL`) to fill in.
+TINY_MODEL_CONFIG = '''
+_base_ = [{base!r}]
+model = {model!r}
 test_dataloader = dict(
     batch_size=64, num_workers=0, persistent_workers=False,
     dataset=dict(data_root={data_root!r}, size='tiny'))
 val_dataloader = test_dataloader
 log_level = 'WARNING'
 '''
+
+
+def tiny_model_config(base: str, data_root: str) -> str:
+    """The text of a config of the tiny model on the tiny benchmark.
+
+    Args:
+        base (str): Path of the demo config it inherits.
+        data_root (str): Folder of the tiny synthetic benchmark.
+
+    Returns:
+        str: Config text (test and val dataloaders on ``data_root``).
+    """
+    return TINY_MODEL_CONFIG.format(
+        base=base, data_root=data_root, model=TINY_MODEL)
+
+
+def tiny_model_options() -> List[str]:
+    """:data:`TINY_MODEL` as ``--cfg-options`` items.
+
+    Returns:
+        list[str]: ``model.backbone.stem_channels=16`` and so on.
+    """
+    return [
+        f'model.{part}.{key}={value}' for part, settings in TINY_MODEL.items()
+        for key, value in settings.items()
+    ]
 
 
 def make_tiny_checkpoint(root: str) -> Tuple[str, str, str]:
@@ -43,10 +77,9 @@ def make_tiny_checkpoint(root: str) -> Tuple[str, str, str]:
     config = osp.join(root, 'tiny.py')
     with open(config, 'w') as f:
         f.write(
-            TINY_MODEL_CONFIG.format(
-                base=osp.join(REPO, 'configs', 'sona',
-                              'sona_r18_synthetic.py'),
-                data_root=data_root))
+            tiny_model_config(
+                osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py'),
+                data_root))
     model = get_model(config)
     torch.manual_seed(0)
     for block in model.backbone.sona_layers.values():

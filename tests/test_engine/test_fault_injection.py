@@ -10,6 +10,7 @@ import uuid
 import pytest
 import torch
 from mmengine.runner import Runner
+from tool_helpers import TINY_MODEL  # noqa: I100
 
 from mmsona.datasets import Market1501, UnreadableImageError
 from mmsona.datasets.transforms import loading as loading_module
@@ -158,8 +159,8 @@ def test_resume_auto_candidates_newest_sound_first(tmp_path):
 def _small_demo_cfg(make_tiny_demo_cfg, work_dir, data_root, **kwargs):
     """The tiny demo config with a narrow trunk (seconds per epoch)."""
     cfg = make_tiny_demo_cfg(str(work_dir), data_root, **kwargs)
-    cfg.model.backbone.update(stem_channels=16, base_channels=16)
-    cfg.model.head.update(in_channels=128, global_dim=16, local_dim=32)
+    cfg.model.backbone.update(TINY_MODEL['backbone'])
+    cfg.model.head.update(TINY_MODEL['head'])
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         loader.dataset.pipeline[1]['scale'] = (32, 64)
     cfg.train_dataloader.dataset.pipeline[3]['crop_size'] = (64, 32)

@@ -1,4 +1,4 @@
-"""Reference evaluator and random cases for the evaluation tests."""
+"""The reference evaluator for the evaluation tests."""
 import numpy as np
 import pytest
 
@@ -17,15 +17,6 @@ def brute_force_rank(distmat, q_pids, g_pids, q_camids, g_camids, max_rank):
         return None
 
 
-def random_ids(rng, num_q, num_g, num_ids=5, num_cams=3):
-    """Ids with junk (-1) and distractors (0) in the gallery."""
-    q_pids = rng.integers(1, num_ids + 1, num_q)
-    g_pids = rng.integers(-1, num_ids + 1, num_g)
-    q_camids = rng.integers(0, num_cams, num_q)
-    g_camids = rng.integers(0, num_cams, num_g)
-    return q_pids, g_pids, q_camids, g_camids
-
-
 def assert_same_summary(out, ref, tol=1e-9):
     """Compare an evaluation dict with a reference dict."""
     assert out['num_valid_queries'] == ref['num_valid_queries']
@@ -39,12 +30,6 @@ def assert_same_summary(out, ref, tol=1e-9):
 def brute_force():
     """:func:`brute_force_rank`."""
     return brute_force_rank
-
-
-@pytest.fixture
-def make_ids():
-    """:func:`random_ids`."""
-    return random_ids
 
 
 @pytest.fixture

@@ -4,7 +4,7 @@ import os.path as osp
 
 import pytest
 import torch
-from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool  # noqa: I100
+from tool_helpers import REPO, load_tool, tiny_model_config  # noqa: I100
 
 tool = load_tool('analysis_tools', 'attention_mass.py')
 
@@ -27,7 +27,7 @@ def relational(tmp_path_factory):
         config = str(root / f'{name}.py')
         with open(config, 'w') as f:
             f.write(
-                TINY_MODEL_CONFIG.format(base=base, data_root=data_root) +
+                tiny_model_config(base, data_root) +
                 "test_dataloader['dataset']['difficulty'] = 'relational'\n" +
                 extra)
         model = get_model(config)

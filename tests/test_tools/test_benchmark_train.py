@@ -1,13 +1,14 @@
-"""tools/analysis_tools/benchmark_train.py and mmsona.analysis.train_step."""
+"""tools/analysis_tools/benchmark_train.py, and the Runner and bare training
+steps of mmsona.analysis.train_step on a tiny config."""
 import os.path as osp
 import re
 
 import pytest
 import torch
 from mmengine.config import Config
-from tool_helpers import REPO, TINY_MODEL_CONFIG, load_tool
+from tool_helpers import REPO, load_tool, tiny_model_config
 
-from mmsona.analysis import PeakMemory, TrainStepSubject, median_ratio
+from mmsona.analysis import TrainStepSubject
 
 pytestmark = pytest.mark.slow
 
@@ -23,10 +24,9 @@ def tiny_config(tmp_path_factory):
         data_root, size='tiny', seed=0, num_workers=1, show_progress=False)
     path = root / 'tiny.py'
     path.write_text(
-        TINY_MODEL_CONFIG.format(
-            base=osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py'),
-            data_root=data_root) +
-        f'train_dataloader = dict(batch_size=8, dataset=dict('
+        tiny_model_config(
+            osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py'),
+            data_root) + f'train_dataloader = dict(batch_size=8, dataset=dict('
         f'data_root={data_root!r}, size="tiny"))\n')
     return str(path)
 
@@ -100,22 +100,3 @@ def test_both_paths_train_the_same_model_and_the_runner_runs_hooks(
     assert subject.runner.iter == 1
     assert len(hub.log_scalars['train/loss'].data[0]) == 1
     subject.close()
-
-
-def test_peak_memory_sees_a_step_allocation():
-    memory = PeakMemory(torch.device('cpu'))
-    if not memory.available:
-        pytest.skip('no per-step peak on this platform')
-    memory.start()
-    block = torch.ones(64 * 2**20 // 4)  # 64 MB, touched
-    del block
-    assert memory.stop() > 48
-    memory.start()
-    assert memory.stop() < 16
-
-
-def test_median_ratio_pairs_steps():
-    # Naive reference: sort the pairwise ratios and take the middle one.
-    num, den = [2.0, 9.0, 4.0], [1.0, 3.0, 1.0]
-    ratios = sorted(a / b for a, b in zip(num, den))
-    assert median_ratio(num, den) == ratios[1] == 3.0

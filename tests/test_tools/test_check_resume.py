@@ -6,7 +6,7 @@ import subprocess
 import sys
 
 import pytest
-from tool_helpers import REPO  # noqa: I100
+from tool_helpers import REPO, TINY_MODEL  # noqa: I100
 
 TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'check_resume.py')
 
@@ -14,9 +14,7 @@ TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'check_resume.py')
 # narrow model on the tiny benchmark.
 DEMO = '''
 _base_ = [{base!r}]
-model = dict(
-    backbone=dict(stem_channels=16, base_channels=16),
-    head=dict(in_channels=128, num_classes=12, global_dim=16, local_dim=32))
+model = {model!r}
 data = dict(data_root={data_root!r}, size='tiny')
 train_dataloader = dict(batch_size=8, dataset=data)
 val_dataloader = dict(dataset=data)
@@ -27,10 +25,7 @@ log_level = 'WARNING'
 # A Market-1501 config (4 persistent workers) on a fake Market tree.
 MARKET = '''
 _base_ = [{base!r}]
-model = dict(
-    backbone=dict(
-        depth=18, init_cfg=None, stem_channels=16, base_channels=16),
-    head=dict(in_channels=128, num_classes=12, global_dim=16, local_dim=32))
+model = {model!r}
 train_pipeline = [
     dict(type='LoadReIDImage'),
     dict(type='Resize', scale=(32, 64)),
@@ -52,6 +47,14 @@ val_dataloader = dict(
 test_dataloader = val_dataloader
 log_level = 'WARNING'
 '''
+
+# The tiny model in each: on the Market config's ResNet-50 base also depth
+# 18 and no ImageNet weights.
+TINY_MODELS = dict(
+    demo=TINY_MODEL,
+    market=dict(
+        TINY_MODEL,
+        backbone=dict(TINY_MODEL['backbone'], depth=18, init_cfg=None)))
 
 
 @pytest.fixture(scope='module')
@@ -76,7 +79,9 @@ def test_killed_run_with_data_workers_resumes_exactly(fake_data, name,
     config = root / f'{name}.py'
     config.write_text(
         template.format(
-            base=osp.join(REPO, 'configs', 'sona', base), data_root=data_root))
+            base=osp.join(REPO, 'configs', 'sona', base),
+            data_root=data_root,
+            model=TINY_MODELS[name]))
     loader = Config.fromfile(str(config)).train_dataloader
     assert loader.num_workers == workers and loader.persistent_workers
     env = dict(os.environ, OMP_NUM_THREADS='1')

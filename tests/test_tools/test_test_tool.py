@@ -8,7 +8,8 @@ import sys
 import pytest
 import torch
 from mmengine.config import Config
-from tool_helpers import REPO, load_tool, make_tiny_checkpoint  # noqa: I100
+from tool_helpers import (REPO, load_tool, make_tiny_checkpoint,
+                          tiny_model_options)
 
 from mmsona.utils import is_config_type
 
@@ -20,10 +21,7 @@ CONFIGS = {
 
 
 def _tiny_options(data_root: str):
-    return [
-        'model.backbone.stem_channels=16', 'model.backbone.base_channels=16',
-        'model.head.in_channels=128', 'model.head.num_classes=12',
-        'model.head.global_dim=16', 'model.head.local_dim=32',
+    return tiny_model_options() + [
         f'test_dataloader.dataset.data_root={data_root}',
         'test_dataloader.dataset.size=tiny', 'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False', 'log_level=WARNING'

@@ -4,10 +4,9 @@ import os.path as osp
 import uuid
 
 import cv2
-import numpy as np
 import pytest
-import torch
 from mmengine.runner import Runner
+from tool_helpers import TINY_MODEL  # noqa: I100
 
 from mmsona.engine.hooks import ReIDVisualizationHook
 from mmsona.engine.hooks import reid_visualization_hook as hook_module
@@ -40,16 +39,10 @@ def runner_cfg(work_dir: str, data_root: str, **hook_kwargs) -> dict:
             backbone=dict(
                 type='SONAResNet',
                 depth=18,
-                stem_channels=16,
-                base_channels=16,
                 strides=(1, 2, 1, 1),
-                dilations=(1, 1, 2, 4)),
-            head=dict(
-                type='DualBranchHead',
-                in_channels=128,
-                num_classes=12,
-                global_dim=16,
-                local_dim=32)),
+                dilations=(1, 1, 2, 4),
+                **TINY_MODEL['backbone']),
+            head=dict(type='DualBranchHead', **TINY_MODEL['head'])),
         work_dir=work_dir,
         experiment_name=f'vis_{uuid.uuid4().hex[:8]}',
         train_dataloader=dict(
@@ -185,25 +178,3 @@ def test_hook_rejects_bad_options():
         ReIDVisualizationHook(metric='l1')
     with pytest.raises(ValueError, match='attention_position'):
         ReIDVisualizationHook(attention_position=(2, 0.5))
-
-
-def test_write_rank_lists_marks_same_camera_matches(tmp_path):
-    from mmsona.visualization import ReIDVisualizer, write_rank_lists
-    rng = np.random.default_rng(0)
-    paths = []
-    for i in range(5):
-        path = str(tmp_path / f'{i}.jpg')
-        cv2.imwrite(path, rng.integers(0, 255, (32, 16, 3), dtype=np.uint8))
-        paths.append(path)
-    q = torch.zeros(1, 2)
-    g = torch.tensor([[0.1, 0], [0.2, 0], [0.3, 0], [0.4, 0.0]])
-    out = write_rank_lists(
-        ReIDVisualizer(name=f'w_{uuid.uuid4().hex[:6]}'),
-        q,
-        g, [7], [7, 7, 3, 0], [0], [0, 1, 1, 2],
-        paths[:1],
-        paths[1:],
-        str(tmp_path / 'out'), [0],
-        topk=2,
-        add_to_backends=False)
-    assert len(out) == 1 and osp.isfile(out[0])

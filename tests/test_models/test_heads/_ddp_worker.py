@@ -4,24 +4,20 @@ import os.path as osp
 
 import torch
 import torch.distributed as dist
+from tool_helpers import TINY_MODEL  # noqa: I100
 
+# The tiny test model's trunk and head, for the 4 identities of a batch.
 TINY_REID_NET = dict(
     type='ReIDNet',
     backbone=dict(
         type='SONAResNet',
         depth=18,
-        stem_channels=16,
-        base_channels=16,
         strides=(1, 2, 1, 1),
         dilations=(1, 1, 2, 4),
         out_indices=(3, ),
-        sona_stages=(1, 2)),
-    head=dict(
-        type='DualBranchHead',
-        in_channels=128,
-        num_classes=4,
-        global_dim=16,
-        local_dim=32))
+        sona_stages=(1, 2),
+        **TINY_MODEL['backbone']),
+    head=dict(TINY_MODEL['head'], type='DualBranchHead', num_classes=4))
 
 
 def run(rank: int, world_size: int, port: int, cases: dict, iters: int,

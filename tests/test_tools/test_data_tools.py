@@ -1,3 +1,5 @@
+"""The data tools of tools/: dataset_stats, benchmark_dataloader,
+make_synthetic_reid and synthetic_floor."""
 import importlib.util
 import os.path as osp
 
@@ -119,26 +121,6 @@ def test_make_synthetic_reid_cli(tmp_path, capsys):
     assert tool.main(['--out', str(tmp_path / 'file'), '--size', 'tiny']) == 2
     with pytest.raises(SystemExit):
         tool.parse_args(['--size', 'huge'])
-
-
-@pytest.mark.parametrize('num', [4, 12, 14, 15, 17])
-def test_identity_groups_match_the_hard_identities(num):
-    from dataclasses import asdict
-
-    import numpy as np
-
-    from mmsona.datasets.synthetic import identity_groups, sample_identities
-    identities = sample_identities(np.random.default_rng(num), num, 'hard')
-    groups = identity_groups(num, 'hard')
-    assert len(groups) == num and min(np.bincount(groups)) >= 4
-    parts = {'hat', 'hair', 'shoes', 'lower', 'lower_style'}
-    for group in set(groups):
-        members = [asdict(a) for a, g in zip(identities, groups) if g == group]
-        # Members differ in the two distinguishing parts only.
-        for key in members[0].keys() - parts:
-            assert len({str(m[key]) for m in members}) == 1, key
-        assert len({str(sorted(m.items())) for m in members}) == len(members)
-    assert identity_groups(5, 'normal') == [0, 1, 2, 3, 4]
 
 
 @pytest.mark.slow

@@ -1,19 +1,14 @@
-"""Resume without loss: atomic checkpoints, RNG states, kill and resume."""
+"""Resume without loss: a run killed mid-epoch and resumed ends with the
+weights of an uninterrupted run (atomic checkpoints, RNG states)."""
 import os
 import os.path as osp
 import subprocess
 import sys
 import textwrap
-from types import SimpleNamespace
 
-import numpy as np
 import pytest
 import torch
-
-from mmsona.engine.hooks import AtomicCheckpointHook, RNGStateHook
-from mmsona.engine.hooks import atomic_checkpoint_hook as atomic_module
-from mmsona.engine.hooks import get_rng_state, set_rng_state
-from mmsona.utils.fileio import AtomicLocalBackend, atomic_write
+from tool_helpers import TINY_MODEL  # noqa: I100
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -52,6 +47,22 @@ class CountingMetric(BaseMetric):
         return dict(R1=float(sum(results)), mAP=0.0)
 '''
 
+# The tiny model's trunk and head, built from its own types on the default
+# runtime alone (no data preprocessor), with DropBlock+.
+MODEL = dict(
+    type='ReIDNet',
+    backbone=dict(
+        type='SONAResNet',
+        depth=18,
+        strides=(1, 2, 1, 1),
+        dilations=(1, 1, 2, 4),
+        **TINY_MODEL['backbone']),
+    head=dict(
+        type='DualBranchHead',
+        dropblock=dict(
+            type='DropBlockPlus', h_range=(0.1, 0.5), w_range=(1.0, 1.0)),
+        **TINY_MODEL['head']))
+
 CONFIG = '''
 custom_imports = dict(imports=['resume_helpers'], allow_failed_imports=False)
 _base_ = [{runtime!r}]
@@ -68,16 +79,7 @@ train_pipeline = [
     dict(type='RandomCrop', crop_size=(64, 32), padding=4),
     dict(type='PackReIDInputs'),
 ]
-model = dict(
-    type='ReIDNet',
-    backbone=dict(
-        type='SONAResNet', depth=18, stem_channels=16, base_channels=16,
-        strides=(1, 2, 1, 1), dilations=(1, 1, 2, 4)),
-    head=dict(
-        type='DualBranchHead', in_channels=128, num_classes=12,
-        global_dim=16, local_dim=32,
-        dropblock=dict(type='DropBlockPlus', h_range=(0.1, 0.5),
-                       w_range=(1.0, 1.0))))
+model = {model!r}
 train_dataloader = dict(
     batch_size=8, num_workers=0,
     sampler=dict(type='IdentitySampler', num_instances=4),
@@ -128,7 +130,8 @@ def test_killed_run_resumes_to_identical_weights(tmp_path):
     (tmp_path / 'resume_helpers.py').write_text(HELPERS)
     runtime = osp.join(REPO, 'configs', '_base_', 'default_runtime.py')
     full = tmp_path / 'full.py'
-    full.write_text(CONFIG.format(runtime=runtime, data_root=data_root))
+    full.write_text(
+        CONFIG.format(runtime=runtime, data_root=data_root, model=MODEL))
     killed = tmp_path / 'killed.py'
     killed.write_text(
         textwrap.dedent('''
@@ -160,99 +163,3 @@ def test_killed_run_resumes_to_identical_weights(tmp_path):
     for key, value in a['state_dict'].items():
         assert torch.equal(value, b['state_dict'][key]), key
     assert len(b['rng_states']) == 1
-
-
-def test_atomic_write_keeps_old_file_when_interrupted(tmp_path, monkeypatch):
-    target = tmp_path / 'epoch_1.pth'
-    atomic_write(b'old', target)
-
-    def broken_replace(src, dst):
-        raise KeyboardInterrupt  # a kill between writing and renaming
-
-    monkeypatch.setattr(atomic_module.os, 'replace', broken_replace)
-    with pytest.raises(KeyboardInterrupt):
-        atomic_write(b'new', target)
-    assert target.read_bytes() == b'old'
-    assert os.listdir(tmp_path) == ['epoch_1.pth']
-
-
-class _FakeRunner:
-    """Just enough of a Runner for the checkpoint hook."""
-
-    def __init__(self, work_dir: str) -> None:
-        from mmengine.logging import MessageHub
-        self.work_dir = work_dir
-        self.message_hub = MessageHub.get_instance(f'ckpt_{id(self)}')
-        self.epoch = 0
-        self.iter = 0
-        self.fail = False
-        self.logger = SimpleNamespace(info=lambda *a, **k: None)
-
-    def save_checkpoint(self,
-                        out_dir,
-                        filename,
-                        *args,
-                        backend_args=None,
-                        **kwargs):
-        from mmengine.fileio import get_file_backend
-        if self.fail:
-            raise KeyboardInterrupt
-        backend = get_file_backend(out_dir, backend_args=backend_args)
-        backend.put(f'{filename}'.encode(), osp.join(out_dir, filename))
-
-
-def test_checkpoint_hook_removes_outdated_only_after_saving(tmp_path):
-    runner = _FakeRunner(str(tmp_path))
-    hook = AtomicCheckpointHook(interval=1, max_keep_ckpts=1)
-    stale = tmp_path / '.epoch_0.pth.abc.partial'
-    stale.write_bytes(b'half')
-    hook.before_train(runner)
-    assert not stale.exists()
-    assert isinstance(hook.file_backend, AtomicLocalBackend)
-    hook._save_checkpoint(runner)
-    assert (tmp_path / 'last_checkpoint').read_text().endswith('epoch_1.pth')
-    runner.epoch = 1
-    runner.fail = True  # killed while writing epoch_2.pth
-    with pytest.raises(KeyboardInterrupt):
-        hook._save_checkpoint(runner)
-    assert (tmp_path / 'epoch_1.pth').is_file()
-    assert (tmp_path / 'last_checkpoint').read_text().endswith('epoch_1.pth')
-    runner.fail = False
-    hook._save_checkpoint(runner)
-    assert sorted(os.listdir(tmp_path)) == ['epoch_2.pth', 'last_checkpoint']
-
-
-def test_rng_state_round_trip():
-    state = get_rng_state()
-    a = (torch.rand(3), np.random.rand(3), __import__('random').random())
-    set_rng_state(state)
-    b = (torch.rand(3), np.random.rand(3), __import__('random').random())
-    assert torch.equal(a[0], b[0]) and np.array_equal(a[1], b[1])
-    assert a[2] == b[2]
-
-
-def test_rng_hook_restores_only_on_resume_and_hides_validation():
-    hook = RNGStateHook(by_epoch=True, interval=1)
-    runner = SimpleNamespace(epoch=2, iter=10)
-    torch.manual_seed(1)
-    hook.after_train_epoch(SimpleNamespace(epoch=1, iter=10, train_loop=None))
-    saved = {}
-    hook.before_save_checkpoint(runner, saved)
-    expected = torch.rand(2)
-
-    # load_from: the loop starts at 0, the seed's stream is kept.
-    hook.after_load_checkpoint(runner,
-                               dict(saved, meta=dict(epoch=2, iter=10)))
-    torch.manual_seed(5)
-    hook.before_train(SimpleNamespace(epoch=0, iter=0))
-    assert not torch.equal(torch.rand(2), expected)
-
-    # resume: the loop continues at the checkpoint's position.
-    hook.after_load_checkpoint(runner,
-                               dict(saved, meta=dict(epoch=2, iter=10)))
-    torch.manual_seed(5)
-    hook.before_train(runner)
-    hook.before_val(runner)
-    torch.rand(100)  # validation draws
-    hook.after_val(runner)
-    assert torch.equal(torch.rand(2), expected)

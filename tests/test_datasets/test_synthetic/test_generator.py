@@ -1,3 +1,5 @@
+"""The synthetic benchmark's generator: layout and file names,
+determinism, regeneration, and the identities of the hard difficulty."""
 import dataclasses
 import json
 import os
@@ -169,3 +171,21 @@ def test_bad_difficulty_and_size():
         generate_synthetic_reid('/nonexistent/x', 'huge')
     with pytest.raises(ValueError, match='cameras_per_id'):
         dataclasses.replace(SMALL, cameras_per_id=(1, 2))
+
+
+@pytest.mark.parametrize('num', [4, 12, 14, 15, 17])
+def test_identity_groups_match_the_hard_identities(num):
+    from dataclasses import asdict
+
+    from mmsona.datasets.synthetic import identity_groups
+    identities = sample_identities(np.random.default_rng(num), num, 'hard')
+    groups = identity_groups(num, 'hard')
+    assert len(groups) == num and min(np.bincount(groups)) >= 4
+    parts = {'hat', 'hair', 'shoes', 'lower', 'lower_style'}
+    for group in set(groups):
+        members = [asdict(a) for a, g in zip(identities, groups) if g == group]
+        # Members differ in the two distinguishing parts only.
+        for key in members[0].keys() - parts:
+            assert len({str(m[key]) for m in members}) == 1, key
+        assert len({str(sorted(m.items())) for m in members}) == len(members)
+    assert identity_groups(5, 'normal') == [0, 1, 2, 3, 4]

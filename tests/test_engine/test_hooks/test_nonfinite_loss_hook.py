@@ -1,4 +1,4 @@
-"""NonFiniteLossHook and IdentityBatchCheckHook."""
+"""NonFiniteLossHook stops training at a NaN or infinite loss term."""
 import math
 import uuid
 from types import SimpleNamespace
@@ -8,9 +8,7 @@ import torch
 from mmengine.model import BaseModel
 from mmengine.runner import Runner
 
-from mmsona.engine.hooks import (IdentityBatchCheckHook, NonFiniteLossError,
-                                 NonFiniteLossHook)
-from mmsona.engine.hooks import identity_batch_check_hook as batch_module
+from mmsona.engine.hooks import NonFiniteLossError, NonFiniteLossHook
 from mmsona.registry import MODELS
 
 
@@ -86,59 +84,3 @@ def test_nonfinite_loss_on_another_rank_stops_this_one(monkeypatch):
             SimpleNamespace(iter=9, epoch=1),
             4,
             outputs=dict(loss=torch.tensor(0.5)))
-
-
-def _runner_with_loader(batch_size: int, num_instances=None):
-    sampler = SimpleNamespace(num_instances=num_instances)
-    loader = SimpleNamespace(
-        batch_size=batch_size, sampler=sampler, batch_sampler=None)
-    return SimpleNamespace(train_dataloader=loader)
-
-
-def test_batch_check_names_the_numbers_and_the_fix():
-    hook = IdentityBatchCheckHook()
-    hook.before_train(_runner_with_loader(32, 4))
-    hook.before_train(_runner_with_loader(30, None))  # not a P x K sampler
-    with pytest.raises(ValueError) as info:
-        hook.before_train(_runner_with_loader(30, 4))
-    message = str(info.value)
-    assert 'batch_size=30' in message and 'num_instances=4' in message
-    assert '28 or 32' in message
-
-
-def test_batch_check_uses_the_world_size(monkeypatch):
-    seen = []
-    monkeypatch.setattr(batch_module, 'get_world_size', lambda: 4)
-    import mmsona.datasets.samplers.identity_sampler as sampler_module
-    monkeypatch.setattr(sampler_module, 'check_identity_batch',
-                        lambda *args: seen.append(args))
-    IdentityBatchCheckHook().before_train(_runner_with_loader(16, 4))
-    assert seen == [(16, 4, 4)]
-
-
-@pytest.mark.slow
-def test_batch_check_in_a_runner(tmp_path):
-    from mmsona.datasets.synthetic import generate_synthetic_reid
-    root = str(tmp_path / 'data')
-    generate_synthetic_reid(root, size='tiny', seed=0, num_workers=1)
-    runner = Runner(
-        model=dict(type='_NaNAtThirdStep'),
-        work_dir=str(tmp_path / 'work'),
-        experiment_name=f'batch_{uuid.uuid4().hex[:8]}',
-        train_dataloader=dict(
-            batch_size=10,
-            sampler=dict(type='IdentitySampler', num_instances=4, seed=0),
-            dataset=dict(
-                type='SyntheticReID',
-                data_root=root,
-                size='tiny',
-                split='train',
-                pipeline=[]),
-            collate_fn=dict(type='pseudo_collate')),
-        train_cfg=dict(by_epoch=True, max_epochs=1),
-        optim_wrapper=dict(optimizer=dict(type='SGD', lr=0.1)),
-        custom_hooks=[dict(type='IdentityBatchCheckHook')],
-        default_scope='mmsona',
-        log_level='WARNING')
-    with pytest.raises(ValueError, match='batch_size=10'):
-        runner.train()

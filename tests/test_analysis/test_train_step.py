@@ -1,0 +1,26 @@
+"""mmsona.analysis.train_step: per-step peak memory and paired ratios."""
+import pytest
+import torch
+
+from mmsona.analysis import PeakMemory, median_ratio
+
+pytestmark = pytest.mark.slow
+
+
+def test_peak_memory_sees_a_step_allocation():
+    memory = PeakMemory(torch.device('cpu'))
+    if not memory.available:
+        pytest.skip('no per-step peak on this platform')
+    memory.start()
+    block = torch.ones(64 * 2**20 // 4)  # 64 MB, touched
+    del block
+    assert memory.stop() > 48
+    memory.start()
+    assert memory.stop() < 16
+
+
+def test_median_ratio_pairs_steps():
+    # Naive reference: sort the pairwise ratios and take the middle one.
+    num, den = [2.0, 9.0, 4.0], [1.0, 3.0, 1.0]
+    ratios = sorted(a / b for a, b in zip(num, den))
+    assert median_ratio(num, den) == ratios[1] == 3.0
