@@ -88,8 +88,7 @@ def main(argv=None) -> int:
     if args.batch_size < 1:
         print('error: --batch-size must be >= 1.', file=sys.stderr)
         return 2
-    rel_paths = list_images(
-        args.img_dir, args.exts, recursive=args.recursive)
+    rel_paths = list_images(args.img_dir, args.exts, recursive=args.recursive)
     if not rel_paths:
         print(
             f'error: no image with an extension in {args.exts} in '

@@ -9,12 +9,10 @@ __all__ = ['IMG_EXTENSIONS', 'list_images']
 IMG_EXTENSIONS = ('.jpg', '.jpeg', '.png', '.bmp', '.tif', '.tiff', '.webp')
 
 
-def list_images(
-    root: str,
-    exts: Sequence[str] = IMG_EXTENSIONS,
-    exclude: Iterable[str] = (),
-    recursive: bool = True
-) -> List[str]:
+def list_images(root: str,
+                exts: Sequence[str] = IMG_EXTENSIONS,
+                exclude: Iterable[str] = (),
+                recursive: bool = True) -> List[str]:
     """Every image below a folder, sub-folders included.
 
     Hidden files and folders (names starting with ``.``) are left out, so a
