@@ -8,8 +8,8 @@ from .latency import (STEADY_MALLOC, TIMERS, Timings, quantile, ratio_stats,
 from .loader_throughput import batch_length, loader_config, time_loader
 from .scalar_log import LogError, last_record, load_scalar_log, run_scalar_logs
 from .seed_statistics import mean_std, paired_difference
-from .train_step import (PATHS, PeakMemory, TrainStepSubject, images_per_s,
-                         loader_bound, median_ratio, summarise,
+from .train_step import (PATHS, PeakMemory, TrainStepSubject, bare_train_step,
+                         images_per_s, loader_bound, summarise,
                          time_train_steps)
 
 __all__ = [
@@ -19,6 +19,6 @@ __all__ = [
     'synchronize', 'time_models', 'LogError', 'last_record', 'load_scalar_log',
     'run_scalar_logs', 'mean_std', 'paired_difference', 'batch_length',
     'loader_config', 'time_loader', 'PATHS', 'PeakMemory', 'TrainStepSubject',
-    'images_per_s', 'loader_bound', 'median_ratio', 'summarise',
+    'images_per_s', 'loader_bound', 'bare_train_step', 'summarise',
     'time_train_steps'
 ]

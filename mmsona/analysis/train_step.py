@@ -17,12 +17,12 @@ import torch
 from mmengine.config import Config
 from mmengine.runner import EpochBasedTrainLoop, Runner
 
-from .latency import synchronize
+from .latency import ratio_stats, synchronize
 from .loader_throughput import batch_length, loader_config
 
 __all__ = [
-    'PATHS', 'PeakMemory', 'TrainStepSubject', 'time_train_steps',
-    'median_ratio', 'images_per_s', 'loader_bound', 'summarise'
+    'PATHS', 'PeakMemory', 'TrainStepSubject', 'bare_train_step',
+    'time_train_steps', 'images_per_s', 'loader_bound', 'summarise'
 ]
 
 PATHS = ('runner', 'bare')
@@ -33,7 +33,9 @@ class PeakMemory:
 
     On CUDA: ``torch.cuda.max_memory_allocated``. On the CPU: the resident
     set's high-water mark (``VmHWM``), reset before the step through
-    ``/proc/self/clear_refs`` (Linux); elsewhere no figure.
+    ``/proc/self/clear_refs`` (Linux); elsewhere no figure. The CPU figure
+    counts only pages taken from the system: memory the allocator kept
+    from an earlier step and reuses is not seen, so it is a lower bound.
 
     Args:
         device (torch.device): The device the step runs on.
@@ -167,6 +169,9 @@ class TrainStepSubject:
     def _draw_batches(cfg: Config, num_batches: int) -> List[Dict]:
         loader_cfg = loader_config(cfg, workers=0)
         loader = Runner.build_dataloader(loader_cfg, seed=0)
+        if len(loader) == 0:
+            raise ValueError('The training loader yields no batch (too few '
+                             'images for one batch?)')
         batches: List[Dict] = []
         while len(batches) < num_batches:
             for batch in loader:
@@ -209,26 +214,48 @@ class TrainStepSubject:
     def bare_step(self, batch: Dict) -> None:
         """One training iteration of a bare PyTorch loop, same model and
         optimiser."""
-        self.model.train()
-        with torch.autocast(
-                self.device.type, dtype=torch.float16, enabled=self.amp):
-            data = self.model.data_preprocessor(batch, True)
-            losses = self.model(**data, mode='loss')
-            loss = sum(value for key, value in losses.items() if 'loss' in key)
-        self.optimizer.zero_grad()
-        if self.scaler is None:
-            loss.backward()
-            self.optimizer.step()
-        else:
-            self.scaler.scale(loss).backward()
-            self.scaler.step(self.optimizer)
-            self.scaler.update()
+        bare_train_step(self.model, self.optimizer, batch,
+                        torch.float16 if self.amp else None, self.scaler)
 
     def close(self) -> None:
         """Run the Runner's end-of-training hooks and release its files."""
         self.runner.call_hook('after_train_epoch')
         self.runner.call_hook('after_train')
         self.runner.call_hook('after_run')
+
+
+def bare_train_step(model: torch.nn.Module,
+                    optimizer: torch.optim.Optimizer,
+                    batch: Dict,
+                    autocast_dtype: Optional[torch.dtype] = None,
+                    scaler: Optional[torch.amp.GradScaler] = None) -> None:
+    """Forward, loss, backward and ``optimizer.step()``, nothing else.
+
+    Args:
+        model (nn.Module): An mmsona model (``data_preprocessor`` and
+            ``mode='loss'``), on its device, in train mode.
+        optimizer (Optimizer): Its optimiser.
+        batch (dict): A collated batch of the data loader.
+        autocast_dtype (torch.dtype, optional): Run preprocessing, forward
+            and losses under autocast in this dtype. Defaults to None (no
+            autocast).
+        scaler (GradScaler, optional): Scale the loss (float16 on CUDA).
+    """
+    device = next(model.parameters()).device
+    with torch.autocast(
+            device.type, dtype=autocast_dtype, enabled=autocast_dtype
+            is not None):
+        data = model.data_preprocessor(batch, True)
+        losses = model(**data, mode='loss')
+        loss = sum(value for key, value in losses.items() if 'loss' in key)
+    optimizer.zero_grad()
+    if scaler is None:
+        loss.backward()
+        optimizer.step()
+    else:
+        scaler.scale(loss).backward()
+        scaler.step(optimizer)
+        scaler.update()
 
 
 def _inputs_to_channels_last(module: torch.nn.Module, args: tuple,
@@ -300,20 +327,6 @@ def time_train_steps(subjects: Sequence[TrainStepSubject],
     return results
 
 
-def median_ratio(numerator: Sequence[float],
-                 denominator: Sequence[float]) -> float:
-    """Median of the per-step ratios ``numerator[i] / denominator[i]``.
-
-    Args:
-        numerator (Sequence[float]): Per-step values.
-        denominator (Sequence[float]): Per-step values of the same steps.
-
-    Returns:
-        float: The median ratio.
-    """
-    return statistics.median(a / b for a, b in zip(numerator, denominator))
-
-
 def images_per_s(times: Sequence[float], batch_size: int) -> float:
     """Images per second of the median step."""
     return batch_size / statistics.median(times)
@@ -345,7 +358,7 @@ def summarise(subject: TrainStepSubject,
     out = dict(
         runner_ips=images_per_s(timings['runner'], batch),
         bare_ips=images_per_s(timings['bare'], batch),
-        runner_over_bare=median_ratio(timings['bare'], timings['runner']))
+        runner_over_bare=ratio_stats(timings, 'bare', 'runner')[0])
     for path in PATHS:
         values = timings[path + '_mb']
         out[path + '_mb'] = max(values) if values else float('nan')

@@ -2,7 +2,7 @@
 import pytest
 import torch
 
-from mmsona.analysis import PeakMemory, median_ratio
+from mmsona.analysis import PeakMemory, ratio_stats
 
 pytestmark = pytest.mark.slow
 
@@ -19,8 +19,8 @@ def test_peak_memory_sees_a_step_allocation():
     assert memory.stop() < 16
 
 
-def test_median_ratio_pairs_steps():
+def test_step_ratio_pairs_steps():
     # Naive reference: sort the pairwise ratios and take the middle one.
     num, den = [2.0, 9.0, 4.0], [1.0, 3.0, 1.0]
     ratios = sorted(a / b for a, b in zip(num, den))
-    assert median_ratio(num, den) == ratios[1] == 3.0
+    assert ratio_stats(dict(n=num, d=den), 'n', 'd')[0] == ratios[1] == 3.0

@@ -32,7 +32,8 @@ from mmengine.config import Config, DictAction
 from mmengine.registry import init_default_scope
 from mmengine.runner import Runner
 
-from mmsona.analysis import batch_length, loader_config, time_loader
+from mmsona.analysis import (bare_train_step, batch_length, loader_config,
+                             synchronize, time_loader)
 from mmsona.registry import MODELS
 
 
@@ -133,26 +134,13 @@ def time_model(config: Config,
     model.train()
     optimizer = torch.optim.SGD(model.parameters(), lr=1e-4)
     dtype = torch.float16 if device.type == 'cuda' else torch.bfloat16
-
-    def step():
-        with torch.autocast(device.type, dtype=dtype, enabled=amp):
-            data = model.data_preprocessor(batch, True)
-            losses = model(**data, mode='loss')
-            loss, _ = model.parse_losses(losses)
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-
-    def wait():
-        if device.type == 'cuda':
-            torch.cuda.synchronize(device)
-
-    step()
-    wait()
+    dtype = dtype if amp else None
+    bare_train_step(model, optimizer, batch, dtype)
+    synchronize(device)
     start = time.perf_counter()
     for _ in range(iters):
-        step()
-    wait()
+        bare_train_step(model, optimizer, batch, dtype)
+    synchronize(device)
     elapsed = time.perf_counter() - start
     return iters * batch_length(batch) / elapsed
 

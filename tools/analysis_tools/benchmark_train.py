@@ -37,7 +37,7 @@ from mmengine.registry import init_default_scope
 from mmengine.utils import ProgressBar
 
 from mmsona.analysis import (TrainStepSubject, load_benchmark_config,
-                             loader_bound, loader_config, median_ratio,
+                             loader_bound, loader_config, ratio_stats,
                              steady_allocator_env, summarise, time_loader,
                              time_train_steps)
 from mmsona.utils import config_name
@@ -226,12 +226,12 @@ def main(argv: Optional[List[str]] = None) -> int:
         for subject in subjects:
             subject.close()
 
+    bare = {name: steps['bare'] for name, steps in timings.items()}
     rows = []
     for subject in subjects:
         row = dict(
             name=subject.name, **summarise(subject, timings[subject.name]))
-        row['cost'] = median_ratio(timings[subject.name]['bare'],
-                                   timings[subjects[0].name]['bare'])
+        row['cost'] = ratio_stats(bare, subject.name, names[0])[0]
         rows.append(row)
     if args.loader_batches:
         for row, cfg in zip(rows, configs):
