@@ -13,7 +13,7 @@ def list_images(root: str,
                 exts: Sequence[str] = IMG_EXTENSIONS,
                 exclude: Iterable[str] = (),
                 recursive: bool = True) -> List[str]:
-    """Every image below a folder, sub-folders included.
+    """Every image below a folder, sub-folders included unless told not.
 
     Hidden files and folders (names starting with ``.``) are left out, so a
     cache or thumbnails written inside the folder are never taken as
