@@ -24,6 +24,19 @@ def bench():
     return module
 
 
+@pytest.fixture
+def small_tiny(bench, monkeypatch):
+    """The benchmark's ``tiny`` scale at 20 queries x 90 gallery items."""
+    monkeypatch.setitem(
+        bench.SCALES, 'tiny',
+        dict(
+            num_query=20,
+            num_gallery=90,
+            num_ids=6,
+            num_cams=3,
+            num_distractors=10))
+
+
 def test_full_argsort_baseline_agrees(bench, make_ids):
     rng = np.random.default_rng(0)
     q_pids, g_pids, q_cams, g_cams = make_ids(rng, 30, 200, 10, 4)
@@ -48,15 +61,7 @@ def test_full_argsort_baseline_agrees(bench, make_ids):
     assert blocked['mAP'] == base['mAP']
 
 
-def test_synthetic_features_are_deterministic(bench, tmp_path, monkeypatch):
-    monkeypatch.setitem(
-        bench.SCALES, 'tiny',
-        dict(
-            num_query=20,
-            num_gallery=90,
-            num_ids=6,
-            num_cams=3,
-            num_distractors=10))
+def test_synthetic_features_are_deterministic(bench, small_tiny, tmp_path):
     for name in ('a', 'b'):
         (tmp_path / name).mkdir()
         bench.make_features(str(tmp_path / name), 'tiny', 16, 0.5, 3)
@@ -97,3 +102,24 @@ def test_tiny_run_prints_every_method(tmp_path):
     assert 'sharded, 2 processes: rank 0 holds the queries' in out
     assert "sharded metrics equal mmsona's: yes" in out
     assert 'metrics agree (|diff| <= 1e-4, same valid queries): yes' in out
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='checks the refusal')
+def test_cuda_device_without_cuda_is_refused():
+    proc = subprocess.run(
+        [sys.executable, SCRIPT, '--scales', 'tiny', '--device', 'cuda'],
+        capture_output=True,
+        text=True,
+        timeout=120)
+    assert proc.returncode != 0
+    assert '--device cuda: no CUDA device is available' in proc.stderr
+
+
+def test_worker_on_the_cpu_reports_its_device(bench, small_tiny, tmp_path):
+    bench.make_features(str(tmp_path), 'tiny', 16, 0.5, 3)
+    result = bench.run_worker('mmsona', str(tmp_path), 1, device='cpu')
+    assert result['device'] == 'cpu' and 'gpu_peak_mb' not in result
+    # The CPU-only modes ignore --device.
+    result = bench.run_worker('full-argsort', str(tmp_path), 1, device='cuda')
+    assert result['device'] == 'cpu'
+    assert 0 <= result['R1'] <= 1

@@ -30,6 +30,10 @@ Linux):
 Example::
 
     python tools/analysis_tools/benchmark_eval.py --scales market --rerank
+
+``--device cuda`` runs ``distance`` and ``mmsona`` on the GPU (features
+moved there after loading; their peak GPU memory is printed); the other
+measurements stay on the CPU.
 """
 import argparse
 import json
@@ -72,6 +76,8 @@ SCALES = dict(
         num_distractors=500000 - 15913 + 2793))
 MODES = ('distance', 'full-argsort', 'mmsona', 'mmsona-sharded',
          'mmsona+rerank')
+#: The measurements ``--device`` moves to a GPU.
+GPU_MODES = ('distance', 'mmsona')
 #: Bytes per query-gallery pair of the full-argsort evaluator's arrays.
 FULL_ARGSORT_BYTES_PER_PAIR = 4 + 8 + 4 + 1
 
@@ -120,6 +126,11 @@ def parse_args():
         help='processes of the sharded evaluator')
     parser.add_argument(
         '--tmpdir', help='where the features are written (default: /tmp)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='device of the distance and mmsona measurements, e.g. cuda '
+        '(the others run on the CPU)')
     parser.add_argument('--worker', choices=MODES, help=argparse.SUPPRESS)
     parser.add_argument('--data', help=argparse.SUPPRESS)
     parser.add_argument('--rank', type=int, default=0, help=argparse.SUPPRESS)
@@ -207,10 +218,12 @@ def start_memory_window() -> float:
 def run_worker(mode: str,
                folder: str,
                threads: int,
-               block_rows: int = 0) -> dict:
+               block_rows: int = 0,
+               device: str = 'cpu') -> dict:
     """One measurement; returns times, memory and metrics."""
     import torch
     torch.set_num_threads(threads)
+    from mmsona.analysis.latency import synchronize
     from mmsona.evaluation.functional import (KReciprocalReRanker,
                                               evaluate_distance_rows,
                                               evaluate_features)
@@ -224,8 +237,13 @@ def run_worker(mode: str,
     g = torch.from_numpy(data['gallery_feats'])
     ids = (data['query_pids'], data['gallery_pids'], data['query_camids'],
            data['gallery_camids'])
+    device = torch.device(device if mode in GPU_MODES else 'cpu')
+    if device.type == 'cuda':
+        q, g = q.to(device), g.to(device)
+        synchronize(device)
+        torch.cuda.reset_peak_memory_stats(device)
     base_rss = start_memory_window()
-    result = dict(mode=mode)
+    result = dict(mode=mode, device=str(device))
     cpu_start = time.process_time()
     start = time.perf_counter()
     if mode == 'distance':
@@ -247,7 +265,10 @@ def run_worker(mode: str,
         ranker = KReciprocalReRanker(q, g)
         result['prepare_s'] = time.perf_counter() - start
         summary = evaluate_distance_rows(ranker, *ids)
+    synchronize(device)
     result['total_s'] = time.perf_counter() - start
+    if device.type == 'cuda':
+        result['gpu_peak_mb'] = torch.cuda.max_memory_allocated(device) / 2**20
     result['cpu_s'] = time.process_time() - cpu_start
     result['base_rss_mb'] = base_rss
     result['peak_rss_mb'] = _status_mb('VmHWM')
@@ -387,7 +408,11 @@ def measure_sharded(folder: str, threads: int, world_size: int) -> dict:
     return result
 
 
-def measure(mode: str, folder: str, threads: int, block_rows: int) -> dict:
+def measure(mode: str,
+            folder: str,
+            threads: int,
+            block_rows: int,
+            device: str = 'cpu') -> dict:
     """Run one measurement in a fresh interpreter and read its result."""
     script = osp.abspath(__file__)
     repo = osp.dirname(osp.dirname(osp.dirname(script)))
@@ -395,7 +420,7 @@ def measure(mode: str, folder: str, threads: int, block_rows: int) -> dict:
         sys.executable, script, '--worker', mode, '--data', folder,
         '--threads',
         str(threads), '--baseline-block-rows',
-        str(block_rows)
+        str(block_rows), '--device', device
     ]
     proc = subprocess.run(command, capture_output=True, text=True, cwd=repo)
     if proc.returncode != 0:
@@ -456,6 +481,10 @@ def report(scale: str, rows: dict) -> None:
           f'{SCALES[scale]["num_gallery"]} pairs x '
           f'{FULL_ARGSORT_BYTES_PER_PAIR} B = '
           f'{full_argsort_need_mb(scale) / 1024:.1f} GiB')
+    for mode in GPU_MODES:
+        if 'gpu_peak_mb' in rows[mode]:
+            print(f"- {mode} on {rows[mode]['device']}: peak GPU memory "
+                  f"{rows[mode]['gpu_peak_mb']:.0f} MB")
     report_sharded(rows.get('mmsona-sharded'), ours)
     if 'error' in ours or 'error' in floor:
         return
@@ -523,10 +552,17 @@ def main():
         print(
             json.dumps(
                 run_worker(args.worker, args.data, args.threads,
-                           args.baseline_block_rows)))
+                           args.baseline_block_rows, args.device)))
         return
+    if args.device != 'cpu':
+        import torch
+        if torch.device(args.device).type == 'cuda' and \
+                not torch.cuda.is_available():
+            sys.exit(f'--device {args.device}: no CUDA device is available '
+                     'here (torch.cuda.is_available() is False)')
     print(f'# benchmark_eval: dim {args.dim}, noise {args.noise}, seed '
-          f'{args.seed}, {args.threads} threads, best of {args.repeats}')
+          f'{args.seed}, {args.threads} threads, best of {args.repeats}, '
+          f'distance and mmsona on {args.device}')
     if args.baseline_block_rows:
         print(f'# full-argsort: argsort and matches built for '
               f'{args.baseline_block_rows} queries at a time')
@@ -559,7 +595,7 @@ def main():
                     else:
                         runs[mode].append(
                             measure(mode, folder, args.threads,
-                                    args.baseline_block_rows))
+                                    args.baseline_block_rows, args.device))
             report(scale, {mode: best_of(r) for mode, r in runs.items()})
         finally:
             shutil.rmtree(folder, ignore_errors=True)
