@@ -1,5 +1,6 @@
 """Shared pytest set-up: mmsona registered, small thread pool, the tiny demo
-config, a fake Market1501 tree and random re-ID ids."""
+config, the tiny synthetic benchmark, a fake Market1501 tree and random re-ID
+ids."""
 import os
 import os.path as osp
 import sys
@@ -70,6 +71,20 @@ def tiny_demo_cfg(work_dir: str, data_root: str, max_epochs: int = 1):
     cfg.default_hooks.checkpoint.interval = 1
     cfg.randomness = dict(seed=0, deterministic=True)
     return cfg
+
+
+@pytest.fixture(scope='session')
+def tiny_synthetic_root(tmp_path_factory) -> str:
+    """The tiny synthetic benchmark (seed 0), generated once per test run.
+
+    Tests only read it; a test that changes files, or needs another seed or
+    difficulty, makes its own.
+    """
+    from mmsona.datasets.synthetic import generate_synthetic_reid
+    root = str(tmp_path_factory.mktemp('tiny_synthetic') / 'data')
+    generate_synthetic_reid(
+        root, size='tiny', seed=0, num_workers=1, show_progress=False)
+    return root
 
 
 @pytest.fixture(scope='session')

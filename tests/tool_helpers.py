@@ -56,14 +56,16 @@ def tiny_model_options() -> List[str]:
     ]
 
 
-def make_tiny_checkpoint(root: str) -> Tuple[str, str, str]:
-    """Tiny benchmark, tiny-model config and a checkpoint with active SONA.
+def make_tiny_checkpoint(root: str, data_root: str) -> Tuple[str, str, str]:
+    """Tiny-model config and a checkpoint with active SONA.
 
     The SONA blocks' output BN weights are drawn at random (they start at
     zero), so the attention changes the features.
 
     Args:
-        root (str): Folder to write ``data/``, ``tiny.py`` and ``tiny.pth``.
+        root (str): Folder to write ``tiny.py`` and ``tiny.pth`` to.
+        data_root (str): The tiny synthetic benchmark (the
+            ``tiny_synthetic_root`` fixture).
 
     Returns:
         tuple[str, str, str]: Config path, checkpoint path and data root.
@@ -71,9 +73,6 @@ def make_tiny_checkpoint(root: str) -> Tuple[str, str, str]:
     import torch
 
     from mmsona.apis import get_model
-    from mmsona.datasets.synthetic import generate_synthetic_reid
-    data_root = osp.join(root, 'data')
-    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
     config = osp.join(root, 'tiny.py')
     with open(config, 'w') as f:
         f.write(

@@ -56,11 +56,12 @@ default_hooks = dict(logger=dict(interval=1), checkpoint=dict(interval=1))
 '''
 
 
-def make_tool_inputs(root: str) -> dict:
+def make_tool_inputs(root: str, data_root: str) -> dict:
     """Clean inputs for the tools, on the tiny benchmark.
 
     Args:
         root (str): Folder to write everything to.
+        data_root (str): The tiny synthetic benchmark.
 
     Returns:
         dict: ``config`` (tiny model), ``ckpt``, ``dump`` (a
@@ -70,7 +71,7 @@ def make_tool_inputs(root: str) -> dict:
     import glob
 
     from tool_helpers import load_tool, make_tiny_checkpoint
-    config, ckpt, data_root = make_tiny_checkpoint(root)
+    config, ckpt, data_root = make_tiny_checkpoint(root, data_root)
     dump = osp.join(root, 'feats.pth')
     load_tool('test.py').main(
         [config, ckpt, '--work-dir',

@@ -13,10 +13,11 @@ from mmsona.visualization import (cell_center, get_sona_attention,
 
 
 @pytest.fixture(scope='module')
-def tiny_model(tmp_path_factory):
+def tiny_model(tmp_path_factory, tiny_synthetic_root):
     """A tiny-config checkpoint whose SONA blocks are active."""
     root = tmp_path_factory.mktemp('extractor')
-    config, ckpt, data_root = make_tiny_checkpoint(str(root))
+    config, ckpt, data_root = make_tiny_checkpoint(
+        str(root), tiny_synthetic_root)
     return root, config, ckpt, data_root
 
 

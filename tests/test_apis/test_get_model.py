@@ -14,9 +14,9 @@ from mmsona.utils import (TRUST_ENV, TrustedCheckpointWarning,
 
 
 @pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
+def tiny(tmp_path_factory, tiny_synthetic_root):
     root = tmp_path_factory.mktemp('get_model')
-    config, ckpt, _ = make_tiny_checkpoint(str(root))
+    config, ckpt, _ = make_tiny_checkpoint(str(root), tiny_synthetic_root)
     return root, config, ckpt
 
 

@@ -11,8 +11,8 @@ from mmsona.registry import MODELS
 
 @pytest.mark.slow
 def test_stacked_collate_gives_the_same_training_stream(
-        tmp_path, make_tiny_demo_cfg):
-    cfg = make_tiny_demo_cfg(str(tmp_path / 'work'), str(tmp_path / 'data'))
+        tmp_path, make_tiny_demo_cfg, tiny_synthetic_root):
+    cfg = make_tiny_demo_cfg(str(tmp_path / 'work'), tiny_synthetic_root)
     # The configs stack the images of a batch (in the workers) ...
     assert cfg.train_dataloader.collate_fn == dict(type='default_collate')
     assert cfg.val_dataloader.collate_fn == dict(type='default_collate')

@@ -25,14 +25,6 @@ PIPELINE = [
 ]
 
 
-@pytest.fixture(scope='module')
-def tiny_root(tmp_path_factory):
-    from mmsona.datasets.synthetic import generate_synthetic_reid
-    root = str(tmp_path_factory.mktemp('faults') / 'data')
-    generate_synthetic_reid(root, size='tiny', seed=0, num_workers=1)
-    return root
-
-
 @pytest.fixture(autouse=True)
 def _quick_worker_shutdown(monkeypatch):
     """Workers left with unfetched batches by an error take PyTorch's
@@ -71,8 +63,8 @@ def _damage_one_training_image(data_root):
 @pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 2])
 def test_truncated_jpeg_mid_epoch_names_the_file_and_split(
-        tiny_root, tmp_path, num_workers):
-    data_root = shutil.copytree(tiny_root, tmp_path / 'data')
+        tiny_synthetic_root, tmp_path, num_workers):
+    data_root = shutil.copytree(tiny_synthetic_root, tmp_path / 'data')
     victim = _damage_one_training_image(str(data_root))
     loader = _train_loader(str(data_root), num_workers)
     with pytest.raises(UnreadableImageError) as info:
@@ -88,8 +80,8 @@ def test_truncated_jpeg_mid_epoch_names_the_file_and_split(
 @pytest.mark.slow
 @pytest.mark.parametrize('num_workers', [0, 2])
 def test_opt_in_skips_unreadable_images_with_a_counted_warning(
-        tiny_root, tmp_path, monkeypatch, num_workers):
-    data_root = shutil.copytree(tiny_root, tmp_path / 'data')
+        tiny_synthetic_root, tmp_path, monkeypatch, num_workers):
+    data_root = shutil.copytree(tiny_synthetic_root, tmp_path / 'data')
     victim = _damage_one_training_image(str(data_root))
     logged = []
     monkeypatch.setattr(loading_module, 'print_log',
@@ -168,11 +160,11 @@ def _small_demo_cfg(make_tiny_demo_cfg, work_dir, data_root, **kwargs):
 
 
 @pytest.fixture(scope='module')
-def two_epochs(tmp_path_factory, tiny_root, make_tiny_demo_cfg):
+def two_epochs(tmp_path_factory, tiny_synthetic_root, make_tiny_demo_cfg):
     """A finished two-epoch run of the tiny demo (module-scoped)."""
     root = tmp_path_factory.mktemp('two_epochs')
     cfg = _small_demo_cfg(
-        make_tiny_demo_cfg, root / 'work', tiny_root, max_epochs=2)
+        make_tiny_demo_cfg, root / 'work', tiny_synthetic_root, max_epochs=2)
     cfg.experiment_name = f'two_{uuid.uuid4().hex[:8]}'
     cfg.log_level = 'WARNING'
     Runner.from_cfg(cfg).train()
@@ -273,8 +265,9 @@ def test_disk_full_while_saving_keeps_the_previous_checkpoint(
 # ------------------------------------------------ head and batch vs. data
 @pytest.mark.slow
 def test_head_smaller_than_the_identities_is_refused_before_training(
-        tiny_root, tmp_path, make_tiny_demo_cfg):
-    cfg = _small_demo_cfg(make_tiny_demo_cfg, tmp_path / 'work', tiny_root)
+        tiny_synthetic_root, tmp_path, make_tiny_demo_cfg):
+    cfg = _small_demo_cfg(make_tiny_demo_cfg, tmp_path / 'work',
+                          tiny_synthetic_root)
     cfg.model.head.num_classes = 5  # the tiny benchmark has 12
     cfg.experiment_name = f'cls_{uuid.uuid4().hex[:8]}'
     runner = Runner.from_cfg(cfg)
@@ -288,8 +281,9 @@ def test_head_smaller_than_the_identities_is_refused_before_training(
 
 @pytest.mark.slow
 def test_fewer_identities_than_a_batch_needs_is_refused(
-        tiny_root, tmp_path, make_tiny_demo_cfg):
-    cfg = _small_demo_cfg(make_tiny_demo_cfg, tmp_path / 'work', tiny_root)
+        tiny_synthetic_root, tmp_path, make_tiny_demo_cfg):
+    cfg = _small_demo_cfg(make_tiny_demo_cfg, tmp_path / 'work',
+                          tiny_synthetic_root)
     cfg.train_dataloader.batch_size = 64  # P = 16 > 12 identities
     cfg.experiment_name = f'ids_{uuid.uuid4().hex[:8]}'
     runner = Runner.from_cfg(cfg)
@@ -303,10 +297,10 @@ def test_fewer_identities_than_a_batch_needs_is_refused(
 
 # ------------------------------------------------ evaluation without matches
 def test_queries_without_valid_matches_are_counted_or_refused(
-        tiny_root, tmp_path, monkeypatch):
+        tiny_synthetic_root, tmp_path, monkeypatch):
     from mmsona.datasets import base_reid_dataset
     root = tmp_path / 'market'
-    shutil.copytree(tiny_root, root)
+    shutil.copytree(tiny_synthetic_root, root)
     queries = sorted(os.listdir(root / 'query'))
     gallery = sorted(os.listdir(root / 'bounding_box_test'))
     pid = queries[0].split('_')[0]

@@ -123,10 +123,9 @@ def _train(tmp_path, config: str, work_dir: str, *extra: str):
 
 
 @pytest.mark.slow
-def test_killed_run_resumes_to_identical_weights(tmp_path):
-    from mmsona.datasets.synthetic import generate_synthetic_reid
-    data_root = str(tmp_path / 'data')
-    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
+def test_killed_run_resumes_to_identical_weights(tmp_path,
+                                                 tiny_synthetic_root):
+    data_root = tiny_synthetic_root
     (tmp_path / 'resume_helpers.py').write_text(HELPERS)
     runtime = osp.join(REPO, 'configs', '_base_', 'default_runtime.py')
     full = tmp_path / 'full.py'

@@ -11,10 +11,10 @@ REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 @pytest.fixture(scope='module')
-def trained_run(tmp_path_factory, make_tiny_demo_cfg):
+def trained_run(tmp_path_factory, make_tiny_demo_cfg, tiny_synthetic_root):
     """Train the tiny demo for one epoch and validate (module-scoped)."""
     root = tmp_path_factory.mktemp('e2e')
-    cfg = make_tiny_demo_cfg(str(root / 'work'), str(root / 'data'))
+    cfg = make_tiny_demo_cfg(str(root / 'work'), tiny_synthetic_root)
     runner = Runner.from_cfg(cfg)
     runner.train()
     metrics = runner.message_hub.get_scalar('val/reid/mAP')
@@ -42,6 +42,7 @@ def test_checkpoint_reload_reproduces_metrics_exactly(trained_run):
         if k.startswith('val/reid/')
     }
     ckpt = osp.join(cfg.work_dir, 'epoch_1.pth')
+    data_root = cfg.test_dataloader.dataset.data_root
     out = subprocess.run([
         sys.executable,
         osp.join(REPO, 'tools', 'test.py'),
@@ -49,7 +50,7 @@ def test_checkpoint_reload_reproduces_metrics_exactly(trained_run):
                  'sona_r18_synthetic.py'), ckpt, '--work-dir',
         str(root / 'test'), '--cfg-options', 'model.head.num_classes=12',
         'model.head.global_dim=32', 'model.head.local_dim=64',
-        f'test_dataloader.dataset.data_root={root / "data"}',
+        f'test_dataloader.dataset.data_root={data_root}',
         'test_dataloader.dataset.size=tiny', 'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False'
     ],

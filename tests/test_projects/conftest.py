@@ -38,18 +38,15 @@ def tools():
 
 
 @pytest.fixture(scope='session')
-def project_data(tmp_path_factory, tools):
+def project_data(tmp_path_factory, tools, tiny_synthetic_root):
     """A tiny classification view and tiny vehicle lists.
 
     Returns:
         dict: ``cls_root`` (train/ and val/ class folders), ``cls_classes``,
         ``vehicle_root`` (folders and ReIDFileList lists).
     """
-    from mmsona.datasets.synthetic import generate_synthetic_reid
     root = tmp_path_factory.mktemp('project_data')
-    reid_root = str(root / 'synthetic_reid')
-    generate_synthetic_reid(
-        reid_root, size='tiny', seed=0, num_workers=1, show_progress=False)
+    reid_root = tiny_synthetic_root
     cls_root = str(root / 'synthetic_cls')
     counts = tools['to_cls'].convert(reid_root, cls_root)
     vehicle_root = str(root / 'vehicles')

@@ -58,12 +58,8 @@ TINY_MODELS = dict(
 
 
 @pytest.fixture(scope='module')
-def fake_data(tmp_path_factory):
-    from mmsona.datasets.synthetic import generate_synthetic_reid
-    root = tmp_path_factory.mktemp('check_resume')
-    data_root = str(root / 'data')
-    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
-    return root, data_root
+def fake_data(tmp_path_factory, tiny_synthetic_root):
+    return tmp_path_factory.mktemp('check_resume'), tiny_synthetic_root
 
 
 @pytest.mark.slow

@@ -21,10 +21,11 @@ TOOLS = [
 
 
 @pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
+def tiny(tmp_path_factory, tiny_synthetic_root):
     """Config, checkpoint (active SONA blocks), data and a test dump."""
     root = tmp_path_factory.mktemp('tools')
-    config, ckpt, data_root = make_tiny_checkpoint(str(root))
+    config, ckpt, data_root = make_tiny_checkpoint(
+        str(root), tiny_synthetic_root)
     dump = str(root / 'feats.pth')
     load_tool('test.py').main(
         [config, ckpt, '--work-dir',

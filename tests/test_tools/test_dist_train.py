@@ -25,9 +25,9 @@ def free_port() -> int:
 
 
 @pytest.mark.slow
-def test_two_process_cpu_training(tmp_path):
+def test_two_process_cpu_training(tmp_path, tiny_synthetic_root):
     work_dir = tmp_path / 'work'
-    data_root = tmp_path / 'data'
+    data_root = tiny_synthetic_root
     options = [
         f'work_dir={work_dir}',
         'model.head.num_classes=12',

@@ -14,15 +14,12 @@ from mmsona.utils import non_plain_entries, restore_message_hub
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory, make_tiny_demo_cfg):
+def trained(tmp_path_factory, make_tiny_demo_cfg, tiny_synthetic_root):
     """One tiny epoch of the demo config under the Runner."""
     from mmengine.runner import Runner
-
-    from mmsona.datasets.synthetic import generate_synthetic_reid
     root = tmp_path_factory.mktemp('publish')
-    data_root = str(root / 'data')
-    generate_synthetic_reid(data_root, size='tiny', seed=0, num_workers=1)
-    cfg = make_tiny_demo_cfg(str(root / 'run'), data_root, max_epochs=1)
+    cfg = make_tiny_demo_cfg(
+        str(root / 'run'), tiny_synthetic_root, max_epochs=1)
     cfg.log_level = 'WARNING'
     config = str(root / 'run.py')
     cfg.dump(config)

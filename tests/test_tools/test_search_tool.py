@@ -17,10 +17,11 @@ EVIL = '<img src=x onerror=alert(1)>&"q".jpg'
 
 
 @pytest.fixture(scope='module')
-def setup(tmp_path_factory):
+def setup(tmp_path_factory, tiny_synthetic_root):
     """Tiny checkpoint and a gallery tree with arbitrary names."""
     root = tmp_path_factory.mktemp('search')
-    config, ckpt, data_root = make_tiny_checkpoint(str(root))
+    config, ckpt, data_root = make_tiny_checkpoint(
+        str(root), tiny_synthetic_root)
     images = sorted(
         glob.glob(osp.join(data_root, 'bounding_box_test', '*.jpg')))[:14]
     gallery = root / 'gallery'

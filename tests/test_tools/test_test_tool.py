@@ -52,9 +52,9 @@ def test_show_dir_leaves_exactly_one_enabled_vis_hook(style):
 
 
 @pytest.fixture(scope='module')
-def tiny_checkpoint(tmp_path_factory):
+def tiny_checkpoint(tmp_path_factory, tiny_synthetic_root):
     root = tmp_path_factory.mktemp('test_tool')
-    _, ckpt, data_root = make_tiny_checkpoint(str(root))
+    _, ckpt, data_root = make_tiny_checkpoint(str(root), tiny_synthetic_root)
     return root, ckpt, data_root
 
 

@@ -17,9 +17,10 @@ from mmsona.utils import TRUST_ENV, TrustedCheckpointWarning
 
 
 @pytest.fixture(scope='module')
-def files(tmp_path_factory):
+def files(tmp_path_factory, tiny_synthetic_root):
     """Clean tool inputs on the tiny benchmark."""
-    return make_tool_inputs(str(tmp_path_factory.mktemp('trusted')))
+    return make_tool_inputs(
+        str(tmp_path_factory.mktemp('trusted')), tiny_synthetic_root)
 
 
 @pytest.mark.slow

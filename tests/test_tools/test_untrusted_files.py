@@ -13,9 +13,10 @@ from mmsona.utils import TRUST_ENV
 
 
 @pytest.fixture(scope='module')
-def files(tmp_path_factory):
+def files(tmp_path_factory, tiny_synthetic_root):
     """Clean tool inputs on the tiny benchmark."""
-    return make_tool_inputs(str(tmp_path_factory.mktemp('untrusted')))
+    return make_tool_inputs(
+        str(tmp_path_factory.mktemp('untrusted')), tiny_synthetic_root)
 
 
 # tool: (script below tools/, arguments, the opt-in the refusal names);

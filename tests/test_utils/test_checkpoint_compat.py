@@ -24,10 +24,11 @@ from mmsona.utils import (TRUST_ENV, TrustedCheckpointWarning,
 
 
 @pytest.fixture(scope='module')
-def tiny(tmp_path_factory):
+def tiny(tmp_path_factory, tiny_synthetic_root):
     """Tiny config, a clean checkpoint and an untrusted copy of it."""
     root = tmp_path_factory.mktemp('ckpt')
-    config, ckpt, data_root = make_tiny_checkpoint(str(root))
+    config, ckpt, data_root = make_tiny_checkpoint(
+        str(root), tiny_synthetic_root)
     return dict(root=root, config=config, ckpt=ckpt, data=data_root)
 
 

@@ -55,10 +55,8 @@ def test_batch_check_uses_the_world_size(monkeypatch):
 
 
 @pytest.mark.slow
-def test_batch_check_in_a_runner(tmp_path):
-    from mmsona.datasets.synthetic import generate_synthetic_reid
-    root = str(tmp_path / 'data')
-    generate_synthetic_reid(root, size='tiny', seed=0, num_workers=1)
+def test_batch_check_in_a_runner(tmp_path, tiny_synthetic_root):
+    root = tiny_synthetic_root
     runner = Runner(
         model=dict(type='_OneWeightModel'),
         work_dir=str(tmp_path / 'work'),

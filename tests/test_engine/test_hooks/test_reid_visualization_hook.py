@@ -83,15 +83,11 @@ def runner_cfg(work_dir: str, data_root: str, **hook_kwargs) -> dict:
         log_level='WARNING')
 
 
-@pytest.fixture(scope='module')
-def tiny_root(tmp_path_factory):
-    return str(tmp_path_factory.mktemp('vis_data') / 'tiny')
-
-
 @pytest.mark.slow
 def test_two_iteration_run_writes_rank_lists_and_attention(
-        tmp_path, tiny_root):
-    runner = Runner.from_cfg(runner_cfg(str(tmp_path / 'work'), tiny_root))
+        tmp_path, tiny_synthetic_root):
+    runner = Runner.from_cfg(
+        runner_cfg(str(tmp_path / 'work'), tiny_synthetic_root))
     runner.train()
     vis_dir = tmp_path / 'work' / 'vis' / 'iter_2'
     ranks = sorted(glob.glob(str(vis_dir / 'val_rank_q*.png')))
@@ -123,7 +119,8 @@ def test_two_iteration_run_writes_rank_lists_and_attention(
 
 
 @pytest.mark.slow
-def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
+def test_nothing_is_written_on_other_ranks(tmp_path, tiny_synthetic_root,
+                                           monkeypatch):
     gathered = []
 
     def collect_on_rank1(results, size, device='cpu'):
@@ -135,7 +132,7 @@ def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
 
     monkeypatch.setattr(hook_module, 'get_rank', lambda: 1)
     monkeypatch.setattr(hook_module, 'collect_results', collect_on_rank1)
-    cfg = runner_cfg(str(tmp_path / 'work'), tiny_root)
+    cfg = runner_cfg(str(tmp_path / 'work'), tiny_synthetic_root)
     cfg.pop('train_dataloader')
     cfg.pop('train_cfg')
     cfg.pop('optim_wrapper')
@@ -148,10 +145,10 @@ def test_nothing_is_written_on_other_ranks(tmp_path, tiny_root, monkeypatch):
 
 @pytest.mark.slow
 def test_pictures_reach_the_backends_of_a_plain_visualizer(
-        tmp_path, tiny_root):
+        tmp_path, tiny_synthetic_root):
     """Another visualizer class: drawn by the hook, recorded by the
     runner's visualizer (its public ``add_image``)."""
-    cfg = runner_cfg(str(tmp_path / 'work'), tiny_root)
+    cfg = runner_cfg(str(tmp_path / 'work'), tiny_synthetic_root)
     for key in ('train_dataloader', 'train_cfg', 'optim_wrapper'):
         cfg.pop(key)
     cfg['visualizer'] = dict(
