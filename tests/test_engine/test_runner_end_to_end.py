@@ -67,6 +67,7 @@ def test_checkpoint_reload_reproduces_metrics_exactly(trained_run):
             val[f'reid/{key}'], abs=0.005), key
 
 
+@pytest.mark.slow
 def test_checkpoint_loads_with_full_unpickling(trained_run):
     _, cfg, _, _ = trained_run
     from mmengine.runner import CheckpointLoader

@@ -104,6 +104,7 @@ def test_tiny_run_prints_every_method(tmp_path):
     assert 'metrics agree (|diff| <= 1e-4, same valid queries): yes' in out
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='checks the refusal')
 def test_cuda_device_without_cuda_is_refused():
     proc = subprocess.run(
@@ -123,3 +124,20 @@ def test_worker_on_the_cpu_reports_its_device(bench, small_tiny, tmp_path):
     result = bench.run_worker('full-argsort', str(tmp_path), 1, device='cuda')
     assert result['device'] == 'cpu'
     assert 0 <= result['R1'] <= 1
+
+
+@pytest.mark.slow
+def test_skipped_measurements_are_left_out(tmp_path):
+    proc = subprocess.run([
+        sys.executable, SCRIPT, '--scales', 'tiny', '--dim', '16', '--threads',
+        '1', '--noise', '0.5', '--tmpdir',
+        str(tmp_path), '--skip', 'full-argsort', 'mmsona-sharded'
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    out = proc.stdout
+    assert '| distance |' in out and '| mmsona |' in out
+    assert '| full-argsort |' not in out and 'sharded' not in out
+    assert 'mmsona / distance matrix' in out

@@ -33,7 +33,8 @@ Example::
 
 ``--device cuda`` runs ``distance`` and ``mmsona`` on the GPU (features
 moved there after loading; their peak GPU memory is printed); the other
-measurements stay on the CPU.
+measurements stay on the CPU, and ``--skip full-argsort mmsona-sharded``
+leaves them out.
 """
 import argparse
 import json
@@ -78,6 +79,8 @@ MODES = ('distance', 'full-argsort', 'mmsona', 'mmsona-sharded',
          'mmsona+rerank')
 #: The measurements ``--device`` moves to a GPU.
 GPU_MODES = ('distance', 'mmsona')
+#: The measurements ``--skip`` can leave out.
+OPTIONAL_MODES = ('full-argsort', 'mmsona-sharded')
 #: Bytes per query-gallery pair of the full-argsort evaluator's arrays.
 FULL_ARGSORT_BYTES_PER_PAIR = 4 + 8 + 4 + 1
 
@@ -126,6 +129,12 @@ def parse_args():
         help='processes of the sharded evaluator')
     parser.add_argument(
         '--tmpdir', help='where the features are written (default: /tmp)')
+    parser.add_argument(
+        '--skip',
+        nargs='+',
+        default=[],
+        choices=OPTIONAL_MODES,
+        help='measurements to leave out')
     parser.add_argument(
         '--device',
         default='cpu',
@@ -475,7 +484,8 @@ def report(scale: str, rows: dict) -> None:
               f"{fmt(r['cpu_s'])} | "
               f"{r['peak_rss_mb']:.0f} | {extra_mb(r):.0f} | " +
               ' | '.join(metrics) + ' |')
-    full, ours, floor = rows['full-argsort'], rows['mmsona'], rows['distance']
+    full = rows.get('full-argsort', dict(skipped='left out (--skip)'))
+    ours, floor = rows['mmsona'], rows['distance']
     print()
     print(f'- full-argsort working arrays: {SCALES[scale]["num_query"]} x '
           f'{SCALES[scale]["num_gallery"]} pairs x '
@@ -566,7 +576,11 @@ def main():
     if args.baseline_block_rows:
         print(f'# full-argsort: argsort and matches built for '
               f'{args.baseline_block_rows} queries at a time')
-    modes = ['distance', 'mmsona', 'full-argsort', 'mmsona-sharded']
+    modes = [
+        mode
+        for mode in ('distance', 'mmsona', 'full-argsort', 'mmsona-sharded')
+        if mode not in args.skip
+    ]
     if args.rerank:
         modes.append('mmsona+rerank')
     for scale in args.scales:
