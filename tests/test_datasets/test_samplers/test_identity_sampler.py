@@ -177,3 +177,25 @@ def test_check_identity_batch():
         check_identity_batch(0, 4)
     with pytest.raises(ValueError, match='num_instances'):
         IdentitySampler(ListDataset([2]), num_instances=0, seed=0)
+
+
+def test_check_identity_batch_boundaries():
+    """The smallest valid values pass, P is an int, and the message names
+    the nearest valid batch sizes and the world size."""
+    p = check_identity_batch(1, 1, min_identities=1)
+    assert p == 1 and type(p) is int
+    p = check_identity_batch(8, 4)  # exactly min_identities
+    assert p == 2 and type(p) is int
+    for num_instances in (0, -1, 2.0):
+        with pytest.raises(ValueError, match='num_instances'):
+            check_identity_batch(8, num_instances)
+    with pytest.raises(
+            ValueError,
+            match=r'per GPU \(in total\)\. Set '
+            r'batch_size to 4, or'):
+        check_identity_batch(3, 4)
+    with pytest.raises(
+            ValueError,
+            match=r'per GPU \(6 in total over 2 '
+            r'processes\)\. Set batch_size to 2 or 4,'):
+        check_identity_batch(3, 2, world_size=2)

@@ -70,6 +70,34 @@ def test_parts_give_the_whole_gallery_metrics(dense, ap_mode, monkeypatch):
                 assert got[key] == want[key]
 
 
+@pytest.mark.parametrize('dense', [False, True])
+@pytest.mark.parametrize('ap_mode', ['mean', 'trapezoid'])
+def test_one_split_gives_the_whole_gallery_metrics(dense, ap_mode,
+                                                   monkeypatch):
+    """A single case of the test above, fast enough for every run."""
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', 0.0 if dense else 2.0)
+    rng = np.random.default_rng(7 + int(dense))
+    q, g, ids = tie_heavy_case(rng, 12, 80)
+    shards = [
+        GalleryShard(*s)
+        for s in split_gallery(rng, g, ids[1], ids[3], [0.0, 1.0, 0.5, 2.0])
+    ]
+    for chunk in (None, 5):
+        want = evaluate_features(
+            q, g, *ids, max_rank=10, chunk_size=chunk, ap_mode=ap_mode)
+        got = evaluate_sharded(
+            q,
+            ids[0],
+            ids[2],
+            shards,
+            max_rank=10,
+            chunk_size=chunk,
+            ap_mode=ap_mode)
+        np.testing.assert_array_equal(got['cmc'], want['cmc'])
+        for key in ('mAP', 'mINP', 'num_valid_queries'):
+            assert got[key] == want[key]
+
+
 def test_shard_keys_must_ascend():
     with pytest.raises(ValueError, match='ascending'):
         GalleryShard(torch.zeros(2, 3), [1, 1], [0, 0], [3, 1])

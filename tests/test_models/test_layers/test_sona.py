@@ -88,6 +88,35 @@ def test_attention_map_rows(normalize):
         assert torch.allclose(sigma, sigma.transpose(1, 2))
 
 
+def naive_attention(block: SONA, x: torch.Tensor) -> torch.Tensor:
+    """``A`` of the paper: ``theta Ibar theta^T``, then softmax rows or a
+    division by N, with the explicit centring matrix Ibar."""
+    b, c, h, w = x.shape
+    n, cp = h * w, block.inter_channels
+    ibar = (torch.eye(cp, dtype=x.dtype) -
+            torch.ones(cp, cp, dtype=x.dtype) / cp) / cp
+    wt = block.theta.weight.reshape(cp, c)
+    maps = []
+    for k in range(b):
+        theta = x[k].reshape(c, n).t() @ wt.t() + block.theta.bias
+        sigma = theta @ ibar @ theta.t()
+        if block.normalize == 'softmax':
+            e = torch.exp(sigma - sigma.amax(1, keepdim=True))
+            maps.append(e / e.sum(1, keepdim=True))
+        else:
+            maps.append(sigma / n)
+    return torch.stack(maps)
+
+
+@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
+def test_attention_map_matches_naive_formula(normalize):
+    block = randomised_block(12, 3, normalize)
+    x = torch.randn(2, 12, 3, 2, dtype=torch.float64)
+    with torch.no_grad():
+        att = block.attention_map(x)
+    assert torch.allclose(att, naive_attention(block, x), atol=1e-12, rtol=0)
+
+
 @pytest.mark.parametrize('normalize', ['softmax', 'scale'])
 def test_sona_gradcheck(normalize):
     block = randomised_block(4, 2, normalize)
