@@ -7,9 +7,11 @@ file, ``.spans`` line indexes into the generated file, and
 ``--out``:
 
 - ``survivors.md``: every mutant no test killed (survived, no tests,
-  timeout-free suspicious runs), each with its file, line, the mutation as a
-  diff and the tests that ran on it; mutants listed as equivalent in
-  ``--equivalents`` are kept apart, with their reason;
+  suspicious runs), each with its file, line, the mutation as a diff and the
+  tests that ran on it; mutants listed as equivalent in ``--equivalents``
+  are kept apart, with their reason. Survivors whose change only another
+  device or several processes could show are labelled ``device`` or
+  ``collective`` (:func:`kind_of`);
 - ``survivors.json``: the same records, for scripts;
 - ``kill_rates.csv``: the per-module counts printed at the end.
 
@@ -39,6 +41,7 @@ NOT_CHECKED = {None}
 SKIPPED = {34, 37}
 
 CLASS_SEPARATOR = '\u01c1'
+COLLECTIVE = re.compile(r'\b(all_reduce|all_gather|broadcast\w*)\(')
 EQUIVALENT_ROW = re.compile(r'^\|\s*`(mmsona\.[^`]+__mutmut_\d+)`\s*\|(.*)\|')
 
 
@@ -159,6 +162,32 @@ def describe(mutants: str, path: str, mutant: str,
     return (start + changed - first_def if start else 0), diff
 
 
+def kind_of(diff: str) -> str:
+    """A label for a survivor whose change only one setting can show.
+
+    ``'device'``: a ``device=`` argument or a ``.to(device)`` target is
+    dropped or set to None, which changes nothing on the CPU the tests run
+    on. ``'collective'``: the change is in a collective operation, which is
+    the identity in one process. ``''`` otherwise.
+    """
+    removed = [
+        line[1:] for line in diff.splitlines()
+        if line.startswith('-') and not line.startswith('---')
+    ]
+    added = [
+        line[1:] for line in diff.splitlines()
+        if line.startswith('+') and not line.startswith('+++')
+    ]
+    if any(COLLECTIVE.search(line) for line in removed):
+        return 'collective'
+    old, new = ' '.join(removed), ' '.join(added)
+    if ('device=' in old and
+        ('device=None' in new or new.count('device=')
+         < old.count('device='))) or ('.to(None)' in new and '.to(' in old):
+        return 'device'
+    return ''
+
+
 def read_equivalents(path: Optional[str]) -> Dict[str, str]:
     """Mutant name -> reason, from the table rows of a Markdown file."""
     if not path:
@@ -200,6 +229,7 @@ def collect(mutants: str, modules: List[str]) -> List[dict]:
                 if record['status'] not in ('killed', 'skipped'):
                     record['line'], record['diff'] = describe(
                         mutants, path, mutant, source)
+                    record['kind'] = kind_of(record['diff'])
                     record['tests'] = sorted(
                         tests_by_function.get(
                             mutant.partition('__mutmut_')[0], []))
@@ -209,8 +239,8 @@ def collect(mutants: str, modules: List[str]) -> List[dict]:
 
 def kill_rates(records: List[dict]) -> List[dict]:
     """Per-module counts and kill rate (equivalents left out), then all."""
-    counts = ('mutants', 'killed', 'survived', 'no_tests', 'equivalent',
-              'other')
+    counts = ('mutants', 'killed', 'survived', 'device', 'collective',
+              'no_tests', 'equivalent', 'other')
     rows = {}
     for r in records:
         for module in (r['module'], 'all'):
@@ -218,6 +248,8 @@ def kill_rates(records: List[dict]) -> List[dict]:
             row['mutants'] += 1
             key = r['status'].replace(' ', '_')
             row[key if key in row else 'other'] += 1
+            if r['status'] == 'survived' and r.get('kind'):
+                row[r['kind']] += 1
     out = []
     for module in sorted(rows, key=lambda m: (m == 'all', m)):
         row = dict(module=module, **rows[module])
@@ -231,23 +263,25 @@ def kill_rates(records: List[dict]) -> List[dict]:
 def write_markdown(path: str, records: List[dict], rates: List[dict]):
     lines = ['# Mutation survivors', '']
     lines += [
-        '| module | mutants | killed | survived | no tests | equivalent '
-        '| kill rate |', '|---|---|---|---|---|---|---|'
+        '| module | mutants | killed | survived (device, collective) '
+        '| no tests | equivalent | kill rate |',
+        '|---|---|---|---|---|---|---|'
     ]
     for row in rates:
         lines.append(f"| {row['module']} | {row['mutants']} | "
-                     f"{row['killed']} | {row['survived']} | "
-                     f"{row['no_tests']} | {row['equivalent']} | "
-                     f"{row['kill_rate']:.1f}% |")
+                     f"{row['killed']} | {row['survived']} ({row['device']}, "
+                     f"{row['collective']}) | {row['no_tests']} | "
+                     f"{row['equivalent']} | {row['kill_rate']:.1f}% |")
     for title, wanted in (('Open survivors', ('survived', 'no tests',
                                               'suspicious', 'not checked')),
                           ('Equivalent mutants', ('equivalent', ))):
         chosen = [r for r in records if r['status'] in wanted]
         lines += ['', f'## {title} ({len(chosen)})', '']
         for r in chosen:
+            kind = f", {r['kind']}" if r.get('kind') else ''
             lines += [
                 f"### {r['file']}:{r['line']} `{r['mutant']}` "
-                f"({r['status']})", ''
+                f"({r['status']}{kind})", ''
             ]
             if r.get('reason'):
                 lines += [f"Equivalent: {r['reason']}", '']
@@ -282,11 +316,13 @@ def main():
             writer = csv.DictWriter(f, fieldnames=list(rates[0]))
             writer.writeheader()
             writer.writerows(rates)
-    print(f"{'module':40s} {'mutants':>7s} {'killed':>6s} {'surv.':>5s} "
-          f"{'no t.':>5s} {'equiv.':>6s} {'kill rate':>9s}")
+    print(f"{'module':32s} {'mutants':>7s} {'killed':>6s} {'surv.':>5s} "
+          f"{'(dev.':>5s} {'coll.)':>6s} {'no t.':>5s} {'equiv.':>6s} "
+          f"{'kill rate':>9s}")
     for row in rates:
-        print(f"{row['module']:40s} {row['mutants']:7d} {row['killed']:6d} "
-              f"{row['survived']:5d} {row['no_tests']:5d} "
+        print(f"{row['module']:32s} {row['mutants']:7d} {row['killed']:6d} "
+              f"{row['survived']:5d} {row['device']:5d} "
+              f"{row['collective']:6d} {row['no_tests']:5d} "
               f"{row['equivalent']:6d} {row['kill_rate']:8.1f}%")
     for name in stale:
         print(f'listed as equivalent but killed now: {name}')

@@ -88,6 +88,34 @@ def test_attention_map_rows(normalize):
         assert torch.allclose(sigma, sigma.transpose(1, 2))
 
 
+@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
+@pytest.mark.parametrize('shape,reduction', [((2, 16, 2, 2), 2),
+                                             ((1, 8, 3, 3), 1)])
+def test_wide_embedding_and_embedding_biases(normalize, shape, reduction):
+    """c' >= N (the other order of the scale path's products) and non-zero
+    theta and g biases (which the channel centring must remove from theta
+    exactly)."""
+    block = randomised_block(shape[1], reduction, normalize)
+    with torch.no_grad():
+        block.theta.bias.uniform_(-1.0, 1.0)
+        block.g.bias.uniform_(-1.0, 1.0)
+    x = torch.randn(*shape, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(block(x), naive_sona(block, x), atol=1e-10)
+
+
+def test_arguments_are_kept():
+    block = SONA(
+        12,
+        reduction=3,
+        use_bn_zero_init=False,
+        init_cfg=dict(type='Constant', val=1.0, layer='Conv2d'))
+    assert (block.in_channels, block.reduction, block.inter_channels) == (12,
+                                                                          3, 4)
+    assert block.use_bn_zero_init is False
+    assert block.init_cfg == dict(type='Constant', val=1.0, layer='Conv2d')
+
+
 def naive_attention(block: SONA, x: torch.Tensor) -> torch.Tensor:
     """``A`` of the paper: ``theta Ibar theta^T``, then softmax rows or a
     division by N, with the explicit centring matrix Ibar."""
