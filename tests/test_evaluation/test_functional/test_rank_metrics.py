@@ -223,3 +223,48 @@ def test_cuda_matches_cpu(make_ids):
     gpu = evaluate_features(q.cuda(), g.cuda(), *ids)
     np.testing.assert_allclose(gpu['cmc'], cpu['cmc'])
     assert gpu['mAP'] == pytest.approx(cpu['mAP'], abs=1e-6)
+
+
+def test_every_option_reaches_the_engine(make_ids):
+    """evaluate_distance_rows and evaluate_features pass each option on,
+    and default to 10 CUHK03 trials with seed 0, as evaluate_rank."""
+    rng = np.random.default_rng(12)
+    ids = make_ids(rng, 9, 30)
+    q, g = rng.normal(size=(9, 4)), rng.normal(size=(30, 4))
+    dist = compute_distance(q, g)
+    options = dict(
+        max_rank=5,
+        chunk_size=2,
+        protocol='cuhk03',
+        num_repeats=3,
+        seed=5,
+        ap_mode='trapezoid')
+    want = evaluate_rank(dist, *ids, **options)
+    for got in (evaluate_distance_rows(lambda s, e: dist[s:e], *ids,
+                                       **options),
+                evaluate_features(q, g, *ids, **options)):
+        np.testing.assert_array_equal(got['cmc'], want['cmc'])
+        assert got['mAP'] == pytest.approx(want['mAP'], abs=1e-12)
+    want = evaluate_rank(dist, *ids, protocol='cuhk03', num_repeats=10, seed=0)
+    for got in (evaluate_distance_rows(
+            lambda s, e: dist[s:e], *ids, protocol='cuhk03'),
+                evaluate_features(q, g, *ids, protocol='cuhk03')):
+        np.testing.assert_array_equal(got['cmc'], want['cmc'])
+
+
+def test_huge_finite_features_are_accepted(make_ids):
+    """Features whose sum overflows to inf are still finite; a NaN names
+    its side."""
+    rng = np.random.default_rng(13)
+    ids = make_ids(rng, 6, 20)
+    q = torch.from_numpy(rng.normal(size=(6, 4))).float()
+    g = torch.from_numpy(rng.normal(size=(20, 4))).float()
+    big = g.clone()
+    big[:, 0] += 3e38 * torch.sign(big[:, 0]).clamp(min=0)
+    assert not bool(torch.isfinite(big.sum())) and bool(
+        torch.isfinite(big).all())
+    assert 0 <= evaluate_features(q, big, *ids)['mAP'] <= 1
+    for side, feats in (('query', (q.clone().fill_(float('nan')), g)),
+                        ('gallery', (q, g.clone().fill_(float('nan'))))):
+        with pytest.raises(ValueError, match=f'The {side} features'):
+            evaluate_features(*feats, *ids)
