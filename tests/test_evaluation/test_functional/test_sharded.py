@@ -154,6 +154,35 @@ def test_sharded_metric_in_one_process():
                       samples) == run_metric(ReIDMetric(), samples)
 
 
+def test_sharded_metric_options_one_query_and_errors():
+    """Options reach the sharded path, one query is enough, and a failure
+    on the main rank is raised as the single-process one is."""
+    samples = make_samples(1, 9, 60)
+    options = dict(
+        metric='cosine',
+        max_rank=5,
+        topk=(1, 5),
+        ap_mode='trapezoid',
+        chunk_size=3)
+    sharded = run_metric(ReIDMetric(gallery_sharded=True, **options), samples)
+    assert sharded == run_metric(ReIDMetric(**options), samples)
+    assert 'reid/R5' in sharded and 'reid/R10' not in sharded
+    # One query (with a match in the gallery).
+    query = next(s for s in samples[:9]
+                 if any(g['pid'] == s['pid'] and g['camid'] != s['camid']
+                        for g in samples[9:]))
+    one = [query] + samples[9:]
+    assert run_metric(ReIDMetric(gallery_sharded=True),
+                      one) == run_metric(ReIDMetric(), one)
+    orphan = dict(query, pid=999)
+    with pytest.raises(ValueError, match='valid match'):
+        run_metric(ReIDMetric(gallery_sharded=True), [orphan] + samples[9:])
+    with pytest.raises(ValueError, match='no gallery item'):
+        run_metric(ReIDMetric(gallery_sharded=True), samples[:9])
+    with pytest.raises(ValueError, match='no query item'):
+        run_metric(ReIDMetric(gallery_sharded=True), samples[9:])
+
+
 def _free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
