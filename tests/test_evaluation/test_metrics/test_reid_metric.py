@@ -341,3 +341,13 @@ def test_no_warning_when_every_query_is_valid_on_the_cpu(tmp_path):
             ReIDMetric(device='cpu', metric='cosine', dump_features=str(path)),
             samples)
     assert torch.load(path)['metric'] == 'cosine'
+
+
+def test_scalar_ids_become_python_scalars():
+    from mmsona.evaluation.metrics.reid_metric import _scalar
+    for value, want in ((np.int64(3), 3), (torch.tensor(5), 5),
+                        (torch.tensor([True]), True), (7, 7)):
+        got = _scalar(value)
+        assert got == want and type(got) is type(want)
+    pair = torch.tensor([1, 2])
+    assert _scalar(pair) is pair
