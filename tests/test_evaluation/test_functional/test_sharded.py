@@ -11,7 +11,9 @@ import torch
 from mmsona.evaluation import (GalleryShard, ReIDMetric, evaluate_features,
                                evaluate_sharded)
 from mmsona.evaluation.functional import match_ranks
-from mmsona.evaluation.metrics.gallery_shards import global_positions
+from mmsona.evaluation.functional.sharded import evaluate_gallery_shard
+from mmsona.evaluation.metrics.gallery_shards import (global_positions,
+                                                      split_results)
 
 
 def tie_heavy_case(rng, num_q, num_g, dim=3, num_ids=6, num_cams=3):
@@ -181,6 +183,35 @@ def test_sharded_metric_options_one_query_and_errors():
         run_metric(ReIDMetric(gallery_sharded=True), samples[:9])
     with pytest.raises(ValueError, match='no query item'):
         run_metric(ReIDMetric(gallery_sharded=True), samples[9:])
+
+
+def test_one_process_shard_evaluation_and_its_traffic():
+    """evaluate_gallery_shard in one process: the whole-gallery metrics
+    (with its defaults), and the bytes it counts as received: P distances
+    (float32), P int64 keys and one int64 count per query for the matches,
+    P int64 counts per query for the all-reduce (P = most matches of a
+    query); split_results counts the query features and three int64 ids
+    per query."""
+    rng = np.random.default_rng(9)
+    q, g, ids = tie_heavy_case(rng, 10, 70)
+    g_pids, g_cams = torch.from_numpy(ids[1]), torch.from_numpy(ids[3])
+    shard = GalleryShard(g, g_pids, g_cams, torch.arange(70))
+    q_pids, q_cams = torch.from_numpy(ids[0]), torch.from_numpy(ids[2])
+    summary, received = evaluate_gallery_shard(q, q_pids, q_cams, shard, 70)
+    want = evaluate_features(q, g, *ids)
+    np.testing.assert_array_equal(summary['cmc'], want['cmc'])
+    assert summary['mAP'] == want['mAP']
+    most = max(
+        int(((g_pids == p) & (g_cams != c)).sum())
+        for p, c in zip(q_pids, q_cams))
+    assert received == dict(
+        matches=10 * most * (4 + 8) + 10 * 8, counts=10 * most * 8)
+    samples = make_samples(2, 9, 30)
+    for s in samples:
+        s['feature'] = s.pop('pred_feature')
+    parts = split_results(samples, len(samples), torch.device('cpu'))
+    assert parts['query_bytes'] == 9 * 4 * 4 + 24 * 9
+    assert (parts['num_gallery'], parts['key_space']) == (30, 39)
 
 
 def _free_port():
