@@ -80,7 +80,7 @@ def test_defaults_and_argument_checks():
 
 
 def test_expanded_features_stay_on_the_features_device():
-    """``meta`` tensors stand in for a GPU: a CPU index next to them fails."""
+    """``meta`` tensors stand in for a GPU."""
     q, g = query_expansion(
         torch.randn(3, 4, device='meta'),
         torch.randn(7, 4, device='meta'),
