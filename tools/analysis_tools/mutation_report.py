@@ -305,7 +305,7 @@ def main():
             r['reason'] = equivalents[r['mutant']]
     stale = sorted(
         r['mutant'] for r in records
-        if r['mutant'] in equivalents and r['status'] != 'equivalent')
+        if r['mutant'] in equivalents and r['status'] == 'killed')
     rates = kill_rates(records)
     os.makedirs(args.out, exist_ok=True)
     write_markdown(osp.join(args.out, 'survivors.md'), records, rates)
