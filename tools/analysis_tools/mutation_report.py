@@ -303,9 +303,8 @@ def main():
         if r['mutant'] in equivalents and r['status'] == 'survived':
             r['status'] = 'equivalent'
             r['reason'] = equivalents[r['mutant']]
-    stale = sorted(
-        r['mutant'] for r in records
-        if r['mutant'] in equivalents and r['status'] == 'killed')
+    stale = sorted(r['mutant'] for r in records
+                   if r['mutant'] in equivalents and r['status'] == 'killed')
     rates = kill_rates(records)
     os.makedirs(args.out, exist_ok=True)
     write_markdown(osp.join(args.out, 'survivors.md'), records, rates)
