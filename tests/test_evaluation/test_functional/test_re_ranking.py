@@ -121,6 +121,9 @@ def test_small_k_and_the_defaults_match_dense_textbook(k1, k2, lam):
     if k1 is None:
         out = re_ranking(torch.from_numpy(q), torch.from_numpy(g))
         ref = _dense_reference(q, g, 'euclidean', 20, 6, 0.3)
+        # The ranker's own defaults too.
+        rows = KReciprocalReRanker(torch.from_numpy(q), torch.from_numpy(g))
+        np.testing.assert_allclose(rows(0, 5).numpy(), ref, rtol=0, atol=1e-6)
     else:
         out = re_ranking(
             torch.from_numpy(q),
