@@ -215,3 +215,20 @@ def test_sona_module_is_cheap_in_scale_mode():
         torch.Tensor.__matmul__ = orig
     assert calls, 'the scale path should use matrix products'
     assert (36, 36) not in [shape[-2:] for shape in calls]
+
+
+def test_init_weights_draws_the_documented_weights():
+    """Kaiming normal with fan-in and a linear gain (std 1/sqrt(C)) for the
+    three convolutions, the output BN back at zero."""
+    torch.manual_seed(0)
+    block = SONA(256, reduction=2)
+    with torch.no_grad():
+        block.out_norm.weight.fill_(1.0)
+        block.out_norm.bias.fill_(0.5)
+    block.init_weights()
+    for conv, fan_in in ((block.theta, 256), (block.g, 256), (block.out_conv,
+                                                              128)):
+        std = float(conv.weight.detach().std())
+        assert abs(std * fan_in**0.5 - 1) < 0.1, conv
+    assert not bool(block.out_norm.weight.any())
+    assert not bool(block.out_norm.bias.any())
