@@ -25,7 +25,18 @@ RELATIONAL_SEEDS ?= 0 1 2 3 4
 RELATIONAL_WORK_DIR ?= work_dirs/ablation_relational
 RELATIONAL_RECORD ?= docs/ablation_relational_runs.csv
 
-.PHONY: install demo ablation ablation-relational test test-fast lint clean
+# Mutation testing (docs/mutation.md), not part of make test: mutmut mutates
+# the modules of the [mutmut] section of setup.cfg and runs their fast tests on
+# each mutant. MUTATE narrows it to some of them (folders or files), e.g.
+# make mutation MUTATE=mmsona/models/heads
+MUTATE ?=
+MUTATION_JOBS ?= 2
+MUTATION_WORK_DIR ?= work_dirs/mutation
+MUTANT_GLOBS := $(foreach m,$(MUTATE),\
+	'$(subst /,.,$(patsubst %.py,%,$(patsubst %/,%,$(m)))).*')
+
+.PHONY: install demo ablation ablation-relational test test-fast mutation \
+	lint clean
 
 $(STAMP): setup.py setup.cfg pyproject.toml requirements/*.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -67,6 +78,15 @@ test: $(STAMP)
 # The quick loop while editing: everything but the tests marked slow.
 test-fast: $(STAMP)
 	$(PY) -m pytest -m 'not slow'
+
+# mutants/ is mutmut's scratch copy of the tree, rebuilt on every run.
+mutation: $(STAMP)
+	$(PY) -m pip install --quiet -r requirements/mutation.txt
+	rm -rf mutants
+	OMP_NUM_THREADS=1 $(VENV)/bin/mutmut run --max-children $(MUTATION_JOBS) \
+		$(MUTANT_GLOBS)
+	$(PY) tools/analysis_tools/mutation_report.py $(MUTATE) \
+		--out $(MUTATION_WORK_DIR) --equivalents docs/mutation.md
 
 lint: $(STAMP)
 	$(PY) -m flake8 $(LINT_PATHS)

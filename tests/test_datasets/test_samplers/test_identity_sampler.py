@@ -177,3 +177,84 @@ def test_check_identity_batch():
         check_identity_batch(0, 4)
     with pytest.raises(ValueError, match='num_instances'):
         IdentitySampler(ListDataset([2]), num_instances=0, seed=0)
+
+
+def test_check_identity_batch_boundaries():
+    """The smallest valid values pass, P is an int, and the message names
+    the nearest valid batch sizes and the world size."""
+    p = check_identity_batch(1, 1, min_identities=1)
+    assert p == 1 and type(p) is int
+    p = check_identity_batch(8, 4)  # exactly min_identities
+    assert p == 2 and type(p) is int
+    for num_instances in (0, -1, 2.0):
+        with pytest.raises(ValueError, match='num_instances'):
+            check_identity_batch(8, num_instances)
+    with pytest.raises(
+            ValueError,
+            match=r'per GPU \(in total\)\. Set '
+            r'batch_size to 4, or'):
+        check_identity_batch(3, 4)
+    with pytest.raises(
+            ValueError,
+            match=r'per GPU \(6 in total over 2 '
+            r'processes\)\. Set batch_size to 2 or 4,'):
+        check_identity_batch(3, 2, world_size=2)
+
+
+class ArrayDataset(ListDataset):
+    """Labels and cameras as arrays; reading an item would decode it."""
+
+    def get_gt_labels(self):
+        return [d['gt_label'] for d in self.infos]
+
+    def get_cam_ids(self):
+        return [d['camid'] for d in self.infos]
+
+    def get_data_info(self, idx):
+        raise AssertionError('the sampler decoded an item')
+
+
+class LabelsOnlyDataset(ListDataset):
+    """Label array but no camera array: the data infos are read."""
+
+    def get_gt_labels(self):
+        return [d['gt_label'] for d in self.infos]
+
+
+def test_label_sources_and_argument_defaults():
+    arrays = ArrayDataset(COUNTS, seed=2)
+    sampler = IdentitySampler(arrays, seed=0)
+    assert sampler.dataset is arrays and sampler.camera_balanced is False
+    assert sampler.num_instances == 4
+    balanced = IdentitySampler(
+        arrays, num_instances=3, seed=0, camera_balanced=True)
+    assert len(list(balanced)) == 3 * len(COUNTS)
+    infos = LabelsOnlyDataset(COUNTS, seed=2)
+    assert [int(i) for i in IdentitySampler(infos, seed=0)] == \
+        [int(i) for i in sampler]
+    # Infos without camid, one instance per identity, one item, no seed.
+    plain = ListDataset([3, 2])
+    for info in plain.infos:
+        del info['camid']
+    assert len(list(IdentitySampler(plain, num_instances=1, seed=0))) == 2
+    one = ListDataset([1])
+    assert [int(i) for i in IdentitySampler(one, num_instances=2)] == [0, 0]
+    with pytest.raises(ValueError, match='rank=2'):
+        IdentitySampler(arrays, seed=0, rank=2, world_size=2)
+
+
+def test_members_in_dataset_order_and_int64_chunks():
+    """Each identity's members ascend (a stable sort of the labels, also
+    past the sizes where an unstable sort happens to keep order)."""
+    rng = np.random.default_rng(0)
+    ds = ListDataset(list(rng.integers(20, 40, 6)), seed=1)
+    sampler = IdentitySampler(ds, seed=0)
+    labels = np.array([_label(ds, i) for i in range(len(ds))])
+    for identity, members in sampler._members.items():
+        assert members.tolist() == np.flatnonzero(labels == identity).tolist()
+    assert sampler.epoch_chunks().dtype == np.int64
+
+
+def test_keys_hold_the_seed_modulo_two_to_the_64():
+    sampler = IdentitySampler(ListDataset([4, 4]), seed=2**64 + 3)
+    assert {i.key[0] for i in sampler} == {3}

@@ -9,7 +9,8 @@ import torch
 from mmengine.runner import Runner
 
 from mmsona.datasets import BaseReIDDataset, IdentitySampler, ReIDRecord
-from mmsona.datasets.samplers import SampledIndex, seed_generators_for_sample
+from mmsona.datasets.samplers import (SampledIndex, sample_key_seed,
+                                      seed_generators_for_sample)
 
 NUM_IDS, PER_ID = 6, 3
 
@@ -76,6 +77,7 @@ def test_sampled_index_is_an_int_that_pickles_with_its_key():
     assert idx == 5 and hash(idx) == hash(5) and [0, 1, 2, 3, 4, 5][idx] == 5
     back = pickle.loads(pickle.dumps(idx))
     assert back == 5 and back.key == (1, 2, 3)
+    assert repr(idx) == 'SampledIndex(5, key=(1, 2, 3))'
 
 
 def test_keys_give_distinct_reproducible_streams():
@@ -85,6 +87,21 @@ def test_keys_give_distinct_reproducible_streams():
     assert (np.random.rand(), random.random(), torch.rand(())) == a
     seed_generators_for_sample((0, 1, 0))
     assert np.random.rand() != a[0]
+
+
+def test_generators_are_seeded_from_the_four_key_words():
+    """Each generator's seed, rebuilt from the key's four uint32 words:
+    NumPy's from the words, Python's from their little-endian integer,
+    PyTorch's from the first two as one 64-bit seed."""
+    key = (7, 3, 11)
+    words = sample_key_seed(key)
+    assert words.shape == (4, ) and words.dtype == np.uint32
+    seed_generators_for_sample(key)
+    assert torch.initial_seed() == int(words[0]) + (int(words[1]) << 32)
+    python_seed = sum(int(w) << (32 * i) for i, w in enumerate(words))
+    assert random.getstate() == random.Random(python_seed).getstate()
+    want = np.random.RandomState([int(w) for w in words]).get_state()[1]
+    assert np.array_equal(np.random.get_state()[1], want)
 
 
 @pytest.mark.slow

@@ -65,3 +65,13 @@ def test_part_fractions():
     np.testing.assert_allclose(frac[0, 1].numpy(), [0, 0, 0, 1])
     with pytest.raises(ValueError, match='B x H x W'):
         part_fractions(labels[0], [1], (2, 2))
+
+
+def test_chance_mass_is_per_image_and_shapes_are_checked():
+    target = torch.tensor([[1.0, 0.0, 0.0, 1.0], [1.0, 1.0, 0.0, 1.0]])
+    assert torch.equal(chance_mass(target), torch.tensor([0.5, 0.75]))
+    attention = torch.full((2, 4, 4), 0.25)
+    with pytest.raises(ValueError, match='must be B x N'):
+        attention_mass(attention, target, target[:, :3])
+    with pytest.raises(ValueError, match='must be B x N'):
+        attention_mass(attention, target[:, :3], target)

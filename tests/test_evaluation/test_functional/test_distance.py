@@ -47,3 +47,21 @@ def test_blocked_squared_norms_are_bitwise_the_plain_ones():
     feats = torch.randn(50, 33)
     for block in (1, 7, 64):
         assert torch.equal(squared_norms(feats, block), feats.pow(2).sum(1))
+
+
+def test_one_row_chunks_and_bad_chunk_sizes():
+    q, g = torch.randn(5, 3, dtype=torch.float64), torch.randn(4, 3)
+    full = compute_distance(q, g)
+    assert torch.equal(compute_distance(q, g, chunk_size=1), full)
+    assert torch.equal(compute_distance(q, g, chunk_size=0), full)
+    with pytest.raises(ValueError, match='chunk_size must be positive'):
+        compute_distance(q, g, chunk_size=-1)
+
+
+def test_integer_gallery_and_a_query_of_another_dtype():
+    g = torch.tensor([[0, 3], [4, 0]])
+    dist_fn = PairwiseDistance(g)
+    assert dist_fn.gallery.dtype == torch.float64
+    got = dist_fn(torch.tensor([[0.0, 0.0]]))
+    assert got.dtype == torch.float64
+    assert torch.equal(got, torch.tensor([[3.0, 4.0]], dtype=torch.float64))

@@ -4,7 +4,8 @@ import pytest
 import torch
 
 from mmsona.evaluation.functional import RankingOptions, evaluate_rank
-from mmsona.evaluation.functional.inputs import as_feature_pair, as_ids
+from mmsona.evaluation.functional.inputs import (as_feature_pair, as_ids,
+                                                 to_tensor)
 
 
 def test_ranking_options_check_their_values():
@@ -44,3 +45,15 @@ def test_ids_are_checked():
         as_ids([1, 2], 'q_pids', 3, torch.device('cpu'))
     with pytest.raises(ValueError, match='integers'):
         as_ids([True], 'g_camids', 1, torch.device('cpu'))
+
+
+def test_inputs_follow_the_query_device_and_short_curves_are_valid():
+    """``meta`` stands in for a GPU: NumPy inputs move to the query's
+    device."""
+    meta = torch.device('meta')
+    query, gallery = as_feature_pair(
+        torch.zeros(2, 3, device=meta), np.zeros((4, 3), np.float32))
+    assert gallery.device.type == 'meta'
+    assert as_ids(np.arange(4), 'g_pids', 4, meta).device.type == 'meta'
+    assert to_tensor([1, 2], device=meta).device.type == 'meta'
+    assert RankingOptions(max_rank=1).max_rank == 1

@@ -51,3 +51,38 @@ def test_expansion_pulls_a_query_towards_its_neighbours():
     new_q, _ = query_expansion(q, g, k=1, alpha=1.0)
     assert new_q[0, 0] > torch.nn.functional.normalize(q, dim=1)[0, 0]
     assert new_q[0, 2] == 0 and new_q[0, 3] == 0
+
+
+def test_every_gallery_item_and_weight_zero():
+    """k as large as the gallery with alpha 0 (every weight 1): a query
+    adds the whole gallery, a gallery item every other item (its own
+    similarity is masked, never weighted in)."""
+    rng = np.random.default_rng(5)
+    q, g = rng.normal(size=(4, 3)), rng.normal(size=(6, 3))
+    new_q, new_g = query_expansion(
+        torch.from_numpy(q), torch.from_numpy(g), k=6, alpha=0.0)
+    ref_q, ref_g = _reference(q, g, 6, 0.0, True)
+    np.testing.assert_allclose(new_q.numpy(), ref_q, atol=1e-10)
+    np.testing.assert_allclose(new_g.numpy(), ref_g, atol=1e-10)
+
+
+def test_defaults_and_argument_checks():
+    rng = np.random.default_rng(6)
+    q = torch.from_numpy(rng.normal(size=(5, 4)))
+    g = torch.from_numpy(rng.normal(size=(12, 4)))
+    got = query_expansion(q, g)
+    ref = _reference(q.numpy(), g.numpy(), 5, 3.0, True)
+    for a, b in zip(got, ref):
+        np.testing.assert_allclose(a.numpy(), b, atol=1e-10)
+    for k, alpha in ((-1, 3.0), (5, -0.5)):
+        with pytest.raises(ValueError, match='k and alpha'):
+            query_expansion(q, g, k=k, alpha=alpha)
+
+
+def test_expanded_features_stay_on_the_features_device():
+    """``meta`` tensors stand in for a GPU."""
+    q, g = query_expansion(
+        torch.randn(3, 4, device='meta'),
+        torch.randn(7, 4, device='meta'),
+        k=2)
+    assert q.device.type == g.device.type == 'meta'

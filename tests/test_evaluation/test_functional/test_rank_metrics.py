@@ -7,6 +7,7 @@ import mmsona.evaluation.functional.match_ranks as match_ranks
 from mmsona.evaluation.functional import (compute_distance,
                                           evaluate_distance_rows,
                                           evaluate_features, evaluate_rank)
+from mmsona.evaluation.functional.rank_metrics import default_chunk_size
 
 # (DENSE_FRACTION, NUM_BINS): item-by-item search, histogram with real
 # resolution, histogram so coarse that most items need the exact search.
@@ -223,3 +224,89 @@ def test_cuda_matches_cpu(make_ids):
     gpu = evaluate_features(q.cuda(), g.cuda(), *ids)
     np.testing.assert_allclose(gpu['cmc'], cpu['cmc'])
     assert gpu['mAP'] == pytest.approx(cpu['mAP'], abs=1e-6)
+
+
+def test_every_option_reaches_the_engine(make_ids):
+    """evaluate_distance_rows and evaluate_features pass each option on,
+    and default to 10 CUHK03 trials with seed 0, as evaluate_rank."""
+    rng = np.random.default_rng(12)
+    ids = make_ids(rng, 9, 30)
+    q, g = rng.normal(size=(9, 4)), rng.normal(size=(30, 4))
+    dist = compute_distance(q, g)
+    options = dict(
+        max_rank=5,
+        chunk_size=2,
+        protocol='cuhk03',
+        num_repeats=3,
+        seed=5,
+        ap_mode='trapezoid')
+    want = evaluate_rank(dist, *ids, **options)
+    for got in (evaluate_distance_rows(lambda s, e: dist[s:e], *ids,
+                                       **options),
+                evaluate_features(q, g, *ids, **options)):
+        np.testing.assert_array_equal(got['cmc'], want['cmc'])
+        assert got['mAP'] == pytest.approx(want['mAP'], abs=1e-12)
+    want = evaluate_rank(dist, *ids, protocol='cuhk03', num_repeats=10, seed=0)
+    for got in (evaluate_distance_rows(
+            lambda s, e: dist[s:e], *ids, protocol='cuhk03'),
+                evaluate_features(q, g, *ids, protocol='cuhk03')):
+        np.testing.assert_array_equal(got['cmc'], want['cmc'])
+
+
+def test_huge_finite_features_are_accepted(make_ids):
+    """Features whose sum overflows to inf are still finite; a NaN names
+    its side."""
+    rng = np.random.default_rng(13)
+    ids = make_ids(rng, 6, 20)
+    q = torch.from_numpy(rng.normal(size=(6, 4))).float()
+    g = torch.from_numpy(rng.normal(size=(20, 4))).float()
+    big = g.clone()
+    big[:, 0] += 3e38 * torch.sign(big[:, 0]).clamp(min=0)
+    assert not bool(torch.isfinite(big.sum())) and bool(
+        torch.isfinite(big).all())
+    assert 0 <= evaluate_features(q, big, *ids)['mAP'] <= 1
+    for side, feats in (('query', (q.clone().fill_(float('nan')), g)),
+                        ('gallery', (q, g.clone().fill_(float('nan'))))):
+        with pytest.raises(ValueError, match=f'The {side} features'):
+            evaluate_features(*feats, *ids)
+
+
+def test_default_chunk_size_formula():
+    """About 8M distances a chunk, at least 256 rows while that stays under
+    32M distances, at least one row; an int for any gallery size."""
+
+    cases = {0: 2**23, 1: 2**23, 10: 2**23 // 10, 200_000: 167, 2**26: 1}
+    for num_gallery, rows in cases.items():
+        got = default_chunk_size(num_gallery)
+        assert got == rows and type(got) is int, num_gallery
+
+
+@pytest.mark.parametrize('name', ['q_pids', 'g_pids', 'q_camids', 'g_camids'])
+def test_id_errors_name_the_argument(name):
+    """Float ids, or camera ids of the wrong length, are refused by name."""
+    ids = dict(
+        q_pids=np.array([1, 2]),
+        g_pids=np.array([1, 2, 2]),
+        q_camids=np.array([0, 0]),
+        g_camids=np.array([1, 1, 1]))
+    if name.endswith('pids'):
+        ids[name] = ids[name].astype(np.float64)
+        match = f'{name} must hold integers'
+    else:
+        ids[name] = np.append(ids[name], 1)
+        match = f'{name} has 3 entries' if name[0] == 'q' else f'{name} has 4'
+    with pytest.raises(ValueError, match=match):
+        evaluate_distance_rows(lambda s, e: torch.zeros(e - s, 3),
+                               ids['q_pids'], ids['g_pids'], ids['q_camids'],
+                               ids['g_camids'])
+
+
+def test_integer_distances_and_a_negative_chunk_size(make_ids, brute_force,
+                                                     same_summary):
+    rng = np.random.default_rng(14)
+    ids = make_ids(rng, 7, 25)
+    dist = rng.integers(0, 5, (7, 25))
+    ref = brute_force(dist.astype(np.float64), *ids, 50)
+    same_summary(evaluate_rank(torch.from_numpy(dist), *ids), ref)
+    with pytest.raises(ValueError, match='chunk_size'):
+        evaluate_rank(dist.astype(np.float64), *ids, chunk_size=-1)

@@ -110,3 +110,27 @@ def test_invalid_arguments():
         re_ranking(q, g, k1=0)
     with pytest.raises(ValueError, match='metric'):
         re_ranking(q, g, metric='l1')
+
+
+@pytest.mark.parametrize('k1,k2,lam', [(1, 2, 0.3), (2, 2, 0.7),
+                                       (None, None, None)])
+def test_small_k_and_the_defaults_match_dense_textbook(k1, k2, lam):
+    """k1 = 1, k2 = 2, and the defaults k1 = 20, k2 = 6, lambda = 0.3."""
+    rng = np.random.default_rng(3)
+    q, g = rng.normal(size=(5, 4)), rng.normal(size=(26, 4))
+    if k1 is None:
+        out = re_ranking(torch.from_numpy(q), torch.from_numpy(g))
+        ref = _dense_reference(q, g, 'euclidean', 20, 6, 0.3)
+        # The ranker's own defaults too.
+        rows = KReciprocalReRanker(torch.from_numpy(q), torch.from_numpy(g))
+        np.testing.assert_allclose(rows(0, 5).numpy(), ref, rtol=0, atol=1e-6)
+    else:
+        out = re_ranking(
+            torch.from_numpy(q),
+            torch.from_numpy(g),
+            k1,
+            k2,
+            lam,
+            chunk_size=3)
+        ref = _dense_reference(q, g, 'euclidean', k1, k2, lam)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=0, atol=1e-6)

@@ -11,7 +11,9 @@ import torch
 from mmsona.evaluation import (GalleryShard, ReIDMetric, evaluate_features,
                                evaluate_sharded)
 from mmsona.evaluation.functional import match_ranks
-from mmsona.evaluation.metrics.gallery_shards import global_positions
+from mmsona.evaluation.functional.sharded import evaluate_gallery_shard
+from mmsona.evaluation.metrics.gallery_shards import (global_positions,
+                                                      split_results)
 
 
 def tie_heavy_case(rng, num_q, num_g, dim=3, num_ids=6, num_cams=3):
@@ -70,6 +72,34 @@ def test_parts_give_the_whole_gallery_metrics(dense, ap_mode, monkeypatch):
                 assert got[key] == want[key]
 
 
+@pytest.mark.parametrize('dense', [False, True])
+@pytest.mark.parametrize('ap_mode', ['mean', 'trapezoid'])
+def test_one_split_gives_the_whole_gallery_metrics(dense, ap_mode,
+                                                   monkeypatch):
+    """A single case of the test above, fast enough for every run."""
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', 0.0 if dense else 2.0)
+    rng = np.random.default_rng(7 + int(dense))
+    q, g, ids = tie_heavy_case(rng, 12, 80)
+    shards = [
+        GalleryShard(*s)
+        for s in split_gallery(rng, g, ids[1], ids[3], [0.0, 1.0, 0.5, 2.0])
+    ]
+    for chunk in (None, 5):
+        want = evaluate_features(
+            q, g, *ids, max_rank=10, chunk_size=chunk, ap_mode=ap_mode)
+        got = evaluate_sharded(
+            q,
+            ids[0],
+            ids[2],
+            shards,
+            max_rank=10,
+            chunk_size=chunk,
+            ap_mode=ap_mode)
+        np.testing.assert_array_equal(got['cmc'], want['cmc'])
+        for key in ('mAP', 'mINP', 'num_valid_queries'):
+            assert got[key] == want[key]
+
+
 def test_shard_keys_must_ascend():
     with pytest.raises(ValueError, match='ascending'):
         GalleryShard(torch.zeros(2, 3), [1, 1], [0, 0], [3, 1])
@@ -124,6 +154,64 @@ def test_sharded_metric_in_one_process():
     samples = make_samples(0, 9, 60)
     assert run_metric(ReIDMetric(gallery_sharded=True),
                       samples) == run_metric(ReIDMetric(), samples)
+
+
+def test_sharded_metric_options_one_query_and_errors():
+    """Options reach the sharded path, one query is enough, and a failure
+    on the main rank is raised as the single-process one is."""
+    samples = make_samples(1, 9, 60)
+    options = dict(
+        metric='cosine',
+        max_rank=5,
+        topk=(1, 5),
+        ap_mode='trapezoid',
+        chunk_size=3)
+    sharded = run_metric(ReIDMetric(gallery_sharded=True, **options), samples)
+    assert sharded == run_metric(ReIDMetric(**options), samples)
+    assert 'reid/R5' in sharded and 'reid/R10' not in sharded
+    # One query (with a match in the gallery).
+    query = next(s for s in samples[:9]
+                 if any(g['pid'] == s['pid'] and g['camid'] != s['camid']
+                        for g in samples[9:]))
+    one = [query] + samples[9:]
+    assert run_metric(ReIDMetric(gallery_sharded=True),
+                      one) == run_metric(ReIDMetric(), one)
+    orphan = dict(query, pid=999)
+    with pytest.raises(ValueError, match='valid match'):
+        run_metric(ReIDMetric(gallery_sharded=True), [orphan] + samples[9:])
+    with pytest.raises(ValueError, match='no gallery item'):
+        run_metric(ReIDMetric(gallery_sharded=True), samples[:9])
+    with pytest.raises(ValueError, match='no query item'):
+        run_metric(ReIDMetric(gallery_sharded=True), samples[9:])
+
+
+def test_one_process_shard_evaluation_and_its_traffic():
+    """evaluate_gallery_shard in one process: the whole-gallery metrics
+    (with its defaults), and the bytes it counts as received: P distances
+    (float32), P int64 keys and one int64 count per query for the matches,
+    P int64 counts per query for the all-reduce (P = most matches of a
+    query); split_results counts the query features and three int64 ids
+    per query."""
+    rng = np.random.default_rng(9)
+    q, g, ids = tie_heavy_case(rng, 10, 70)
+    g_pids, g_cams = torch.from_numpy(ids[1]), torch.from_numpy(ids[3])
+    shard = GalleryShard(g, g_pids, g_cams, torch.arange(70))
+    q_pids, q_cams = torch.from_numpy(ids[0]), torch.from_numpy(ids[2])
+    summary, received = evaluate_gallery_shard(q, q_pids, q_cams, shard, 70)
+    want = evaluate_features(q, g, *ids)
+    np.testing.assert_array_equal(summary['cmc'], want['cmc'])
+    assert summary['mAP'] == want['mAP']
+    most = max(
+        int(((g_pids == p) & (g_cams != c)).sum())
+        for p, c in zip(q_pids, q_cams))
+    assert received == dict(
+        matches=10 * most * (4 + 8) + 10 * 8, counts=10 * most * 8)
+    samples = make_samples(2, 9, 30)
+    for s in samples:
+        s['feature'] = s.pop('pred_feature')
+    parts = split_results(samples, len(samples), torch.device('cpu'))
+    assert parts['query_bytes'] == 9 * 4 * 4 + 24 * 9
+    assert (parts['num_gallery'], parts['key_space']) == (30, 39)
 
 
 def _free_port():

@@ -80,3 +80,36 @@ def test_single_shot_is_seeded_and_easier_than_market(make_ids):
     ref = single_shot_reference(
         compute_distance(q, g).numpy(), *ids, 50, 10, 0)
     np.testing.assert_allclose(runs[0]['cmc'], ref, atol=1e-12)
+
+
+def test_small_cases_match_reference(brute_force, make_ids):
+    """A fast subset of the test above: tied distances, a short CMC (so a
+    match can rank exactly at max_rank), one trial, the default trials and
+    seed, and a block where a single query has a match."""
+    rng = np.random.default_rng(11)
+    cases = [(int(rng.integers(3, 9)), int(rng.integers(10, 30)), 2, r)
+             for r in (1, 3)]
+    for num_q, num_g, max_rank, repeats in cases:
+        ids = make_ids(rng, num_q, num_g)
+        dist = rng.integers(0, 3, (num_q, num_g)).astype(np.float64)
+        if brute_force(dist, *ids, max_rank) is None:
+            continue
+        out = evaluate_rank(
+            dist,
+            *ids,
+            max_rank=max_rank,
+            chunk_size=2,
+            protocol='cuhk03',
+            num_repeats=repeats,
+            seed=4)
+        ref = single_shot_reference(dist, *ids, max_rank, repeats, 4)
+        np.testing.assert_allclose(out['cmc'], ref, rtol=0, atol=1e-12)
+    # Defaults: 10 trials, seed 0; one valid query of two.
+    q_pids, g_pids = np.array([1, 9]), np.array([1, 1, 2, 3, 2])
+    q_cams, g_cams = np.array([0, 0]), np.array([1, 2, 1, 0, 2])
+    dist = rng.integers(0, 3, (2, 5)).astype(np.float64)
+    out = evaluate_rank(
+        dist, q_pids, g_pids, q_cams, g_cams, max_rank=3, protocol='cuhk03')
+    assert out['num_valid_queries'] == 1
+    ref = single_shot_reference(dist, q_pids, g_pids, q_cams, g_cams, 3, 10, 0)
+    np.testing.assert_allclose(out['cmc'], ref, rtol=0, atol=1e-12)

@@ -291,3 +291,63 @@ def test_half_precision_features_give_the_float32_metrics(dtype):
     want = expected(evaluate_features(q.float(), g.float(), *ids))
     assert want['reid/R1'] > 50
     assert_metrics(run_metric(ReIDMetric(), half), want)
+
+
+def test_constructor_keeps_every_option():
+    from mmsona.evaluation.functional import RankingOptions
+    metric = ReIDMetric()
+    assert metric.ranking == RankingOptions(50, None, 'market', 10, 0, 'mean')
+    assert metric.rerank_cfg == dict(k1=20, k2=6, lambda_value=0.3)
+    assert metric.aqe_cfg == dict(k=5, alpha=3.0)
+    assert (metric.collect_device, metric.prefix) == ('gpu', 'reid')
+    assert metric.gallery_sharded is False
+    metric = ReIDMetric(
+        max_rank=5,
+        topk=(1, 5),
+        chunk_size=7,
+        seed=3,
+        num_repeats=2,
+        rerank_k1=4,
+        rerank_k2=2,
+        rerank_lambda=0.5,
+        collect_dir='/tmp/collect',
+        prefix='val')
+    assert metric.ranking == RankingOptions(5, 7, 'market', 2, 3, 'mean')
+    assert metric.rerank_cfg == dict(k1=4, k2=2, lambda_value=0.5)
+    assert metric.topk == (1, 5)
+    assert (metric.collect_device, metric.collect_dir,
+            metric.prefix) == ('cpu', '/tmp/collect', 'val')
+    assert ReIDMetric(gallery_sharded=True).gallery_sharded is True
+    for topk in ((), (0, 5), (1, 6)):
+        with pytest.raises(ValueError, match='topk'):
+            ReIDMetric(max_rank=5, topk=topk)
+    for kwargs, name in ((dict(rerank=True), 'rerank'),
+                         (dict(aqe=True), 'aqe'), (dict(dump_features='f.pth'),
+                                                   'dump_features'),
+                         (dict(protocol='cuhk03'), "protocol='cuhk03'")):
+        with pytest.raises(ValueError, match=f'combined with {name}:'):
+            ReIDMetric(gallery_sharded=True, **kwargs)
+
+
+def test_no_warning_when_every_query_is_valid_on_the_cpu(tmp_path):
+    """Neither the invalid-query warning nor the CUDA fallback one fires
+    for valid queries ranked on the requested CPU; features dump into an
+    existing folder with the metric name."""
+    samples = make_samples(orphan_query=False)
+    path = tmp_path / 'features.pth'
+    metric = ReIDMetric(device='cpu', metric='cosine', dump_features=str(path))
+    metric.process(None, samples)
+    with warnings.catch_warnings():  # run_metric would silence them
+        warnings.simplefilter('error')
+        metric.evaluate(len(samples))
+    assert torch.load(path)['metric'] == 'cosine'
+
+
+def test_scalar_ids_become_python_scalars():
+    from mmsona.evaluation.metrics.reid_metric import _scalar
+    for value, want in ((np.int64(3), 3), (torch.tensor(5), 5),
+                        (torch.tensor([True]), True), (7, 7)):
+        got = _scalar(value)
+        assert got == want and type(got) is type(want)
+    pair = torch.tensor([1, 2])
+    assert _scalar(pair) is pair

@@ -1,6 +1,7 @@
 """DualBranchHead: both branches, and the global branch alone."""
 import pytest
 import torch
+import torch.nn.functional as F
 from mmpretrain.structures import DataSample
 
 from mmsona.registry import MODELS
@@ -228,3 +229,115 @@ def test_checkpoints_with_the_saved_key_names_load(tmp_path):
     x = torch.randn(8, 16, 6, 3)
     with torch.no_grad():
         assert torch.equal(head(x), trained(x))
+
+
+def test_defaults_and_smallest_widths():
+    head = MODELS.build(
+        dict(
+            type='DualBranchHead',
+            in_channels=16,
+            num_classes=3,
+            init_cfg=dict(type='Constant', val=0.5, layer='Linear')))
+    assert (head.in_channels, head.num_classes) == (16, 3)
+    assert (head.global_dim, head.local_dim, head.feature_dim) == (512, 1024,
+                                                                   1536)
+    assert head.global_neck is None and head.local_neck is None
+    assert type(head.dropblock).__name__ == 'DropBlockPlus'
+    assert head.init_cfg == dict(type='Constant', val=0.5, layer='Linear')
+    # One class, a one-wide global feature and no local branch are valid.
+    small = build_head(num_classes=1, global_dim=1, local_dim=0)
+    assert small(torch.randn(2, 16, 3, 2)).shape == (2, 1)
+    for name in ('local_block', 'dropblock', 'local_reduce', 'local_neck',
+                 'local_cls'):
+        assert getattr(small, name) is None, name
+
+
+def test_branches_computed_from_their_weights():
+    """Both branch features from the layers' weights with functional ops:
+    global = ReLU(BN(conv1x1(avgpool x))), local = ReLU(BN(linear(maxpool
+    bottleneck(x)))), and the last map of a tuple of trunk outputs."""
+    torch.manual_seed(0)
+    head = build_head()
+    head.loss(torch.randn(8, 16, 6, 3), samples())  # train the BN statistics
+    head.eval()
+
+    def bn(layer, t):
+        return F.batch_norm(t, layer.running_mean, layer.running_var,
+                            layer.weight, layer.bias, False, 0.0, layer.eps)
+
+    x = torch.randn(8, 16, 6, 3)
+    conv, bn_g = head.global_reduce[0], head.global_reduce[1]
+    linear, bn_l = head.local_reduce[0], head.local_reduce[1]
+    with torch.no_grad():
+        glob = F.relu(
+            bn(bn_g,
+               x.mean(dim=(2, 3)) @ conv.weight.flatten(1).t()))
+        local = F.relu(
+            bn(bn_l,
+               head.local_block(x).amax(dim=(2, 3)) @ linear.weight.t()))
+        for feats in (x, [x], (torch.zeros(8, 16, 6, 3), x),
+                      [torch.zeros(8, 16, 6, 3), -x, x]):
+            got = head.branch_features(feats)
+            assert torch.allclose(got['global'], glob, atol=1e-5)
+            assert torch.allclose(got['local'], local, atol=1e-5)
+
+
+def test_init_weights_draws_the_documented_weights():
+    """Kaiming normal (fan-out) reductions, N(0, 0.001) classifiers with
+    zero bias, BNNecks back at weight 1 and bias 0."""
+    torch.manual_seed(0)
+    head = MODELS.build(
+        dict(
+            type='DualBranchHead',
+            in_channels=64,
+            num_classes=40,
+            global_dim=32,
+            local_dim=48,
+            bnneck=True))
+    with torch.no_grad():
+        for module in (head.global_neck, head.local_neck, head.global_cls,
+                       head.local_cls):
+            module.weight.uniform_(2.0, 3.0)
+            module.bias.uniform_(2.0, 3.0)
+    head.init_weights()
+    # fan_out is the output width: 32 (1x1 conv) and 48 (linear).
+    for layer, fan_out in ((head.global_reduce[0], 32), (head.local_reduce[0],
+                                                         48)):
+        std = float(layer.weight.detach().std())
+        assert abs(std / (2.0 / fan_out)**0.5 - 1) < 0.15
+        assert abs(float(layer.weight.detach().mean())) < 0.05
+    for cls in (head.global_cls, head.local_cls):
+        assert abs(float(cls.weight.detach().std()) / 0.001 - 1) < 0.15
+        assert torch.equal(cls.bias, torch.zeros(40))
+    for neck in (head.global_neck, head.local_neck):
+        assert torch.equal(neck.weight, torch.ones_like(neck.weight))
+        assert torch.equal(neck.bias, torch.zeros_like(neck.bias))
+
+
+def test_training_accuracy_is_the_classifiers_top1_percentage():
+    torch.manual_seed(0)
+    head = build_head(triplet_loss=None, dropblock=None)
+    with torch.no_grad():
+        for cls in (head.global_cls, head.local_cls):
+            cls.weight.normal_(0.0, 1.0)
+    x = torch.randn(8, 16, 6, 3)
+    labels = torch.arange(8) // 2
+    with torch.no_grad():
+        state = {k: v.clone() for k, v in head.state_dict().items()}
+        losses = head.loss(x, samples())
+        head.load_state_dict(state)  # the BN statistics before that step
+        feats = head.branch_features(x)
+    for name, cls in (('global', head.global_cls), ('local', head.local_cls)):
+        hits = sum(
+            int(row.argmax()) == int(label)
+            for row, label in zip(cls(feats[name]), labels))
+        assert float(losses[f'acc_{name}']) == pytest.approx(100.0 * hits / 8)
+    assert 0 < float(losses['acc_global']) < 100
+
+
+def test_loss_stays_on_the_features_device():
+    """The labels move to the features' device (``meta`` stands in for a
+    GPU: CPU labels next to it fail)."""
+    head = build_head(dropblock=None).to('meta')
+    losses = head.loss(torch.randn(8, 16, 6, 3, device='meta'), samples())
+    assert {v.device.type for v in losses.values()} == {'meta'}

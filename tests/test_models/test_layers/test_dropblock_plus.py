@@ -94,3 +94,34 @@ def test_variable_blocks_reach_both_edges():
     # First and last rows and columns are all dropped at some draw.
     for edge in (dropped[0], dropped[-1], dropped[:, 0], dropped[:, -1]):
         assert bool((edge > 0).any())
+
+
+def test_range_checks_name_the_argument_and_cap_at_one():
+    with pytest.raises(
+            ValueError, match=r'DropBlockPlus h_range=\(0.5, 1.5\)'):
+        DropBlockPlus(h_range=(0.5, 1.5))
+    with pytest.raises(
+            ValueError, match=r'DropBlockPlus w_range=\(0.0, 1.0\)'):
+        DropBlockPlus(w_range=(0.0, 1.0))
+    layer = DropBlockPlus(h_range=(1.0, 1.0), w_range=(0.2, 1.0))
+    assert layer.h_range == (1.0, 1.0)
+
+
+def test_a_ratio_rounding_to_zero_drops_one_row_and_column():
+    torch.manual_seed(0)
+    layer = DropBlockPlus(h_range=(0.01, 0.01), w_range=(0.01, 0.01))
+    for _ in range(5):
+        rows, cols = zero_box(layer.block_mask(8, 6, torch.device('cpu')))
+        assert len(rows) == 1 and len(cols) == 1
+
+
+@pytest.mark.parametrize('dtype', [torch.float16, torch.bfloat16])
+def test_training_output_keeps_dtype_and_device(dtype):
+    """The mask follows the input: half precision stays half, and a
+    ``meta`` input (a stand-in for a GPU) gets a ``meta`` mask."""
+    layer = DropBlockPlus().train()
+    x = torch.randn(2, 3, 8, 4).to(dtype)
+    out = layer(x)
+    assert out.dtype == dtype
+    assert bool((out == 0).any()) and bool((out == x).any())
+    assert layer(torch.randn(2, 3, 8, 4, device='meta')).device.type == 'meta'

@@ -32,6 +32,31 @@ def test_attention_map_and_forward_against_naive_formula():
     torch.testing.assert_close(block(x), x + block.conv_out(y))
 
 
+def test_dot_product_mode_map_and_arguments_reach_mmcv():
+    torch.manual_seed(0)
+    block = FirstOrderNonLocal(16, reduction=8, mode='dot_product')
+    assert block.inter_channels == 2 and block.mode == 'dot_product'
+    x = torch.randn(2, 16, 4, 3)
+    theta = block.theta(x).reshape(2, 2, 12).transpose(1, 2)
+    phi = block.phi(x).reshape(2, 2, 12)
+    # Dot product: theta phi^T divided by the number of positions.
+    torch.testing.assert_close(block.attention_map(x), theta @ phi / 12)
+
+
+def test_attention_map_in_float32_under_autocast():
+    torch.manual_seed(0)
+    block = FirstOrderNonLocal(16, reduction=4)
+    x = torch.randn(2, 16, 6, 4)
+    with torch.no_grad():
+        ref = block.attention_map(x)
+        with torch.autocast('cpu', dtype=torch.bfloat16):
+            got = block.attention_map(x)
+    assert got.dtype == torch.float32
+    # The embeddings come out of bfloat16 convolutions; the map itself is
+    # computed in float32 from them.
+    torch.testing.assert_close(got, ref, atol=2e-2, rtol=0)
+
+
 def test_unsupported_modes_are_refused():
     with pytest.raises(ValueError, match='concatenation'):
         FirstOrderNonLocal(16, mode='concatenation')

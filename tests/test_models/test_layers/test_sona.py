@@ -89,6 +89,63 @@ def test_attention_map_rows(normalize):
 
 
 @pytest.mark.parametrize('normalize', ['softmax', 'scale'])
+@pytest.mark.parametrize('shape,reduction', [((2, 16, 2, 2), 2),
+                                             ((1, 8, 3, 3), 1)])
+def test_wide_embedding_and_embedding_biases(normalize, shape, reduction):
+    """c' >= N (the other order of the scale path's products) and non-zero
+    theta and g biases (which the channel centring must remove from theta
+    exactly)."""
+    block = randomised_block(shape[1], reduction, normalize)
+    with torch.no_grad():
+        block.theta.bias.uniform_(-1.0, 1.0)
+        block.g.bias.uniform_(-1.0, 1.0)
+    x = torch.randn(*shape, dtype=torch.float64)
+    with torch.no_grad():
+        assert torch.allclose(block(x), naive_sona(block, x), atol=1e-10)
+
+
+def test_arguments_are_kept():
+    block = SONA(
+        12,
+        reduction=3,
+        use_bn_zero_init=False,
+        init_cfg=dict(type='Constant', val=1.0, layer='Conv2d'))
+    assert (block.in_channels, block.reduction, block.inter_channels) == (12,
+                                                                          3, 4)
+    assert block.use_bn_zero_init is False
+    assert block.init_cfg == dict(type='Constant', val=1.0, layer='Conv2d')
+
+
+def naive_attention(block: SONA, x: torch.Tensor) -> torch.Tensor:
+    """``A`` of the paper: ``theta Ibar theta^T``, then softmax rows or a
+    division by N, with the explicit centring matrix Ibar."""
+    b, c, h, w = x.shape
+    n, cp = h * w, block.inter_channels
+    ibar = (torch.eye(cp, dtype=x.dtype) -
+            torch.ones(cp, cp, dtype=x.dtype) / cp) / cp
+    wt = block.theta.weight.reshape(cp, c)
+    maps = []
+    for k in range(b):
+        theta = x[k].reshape(c, n).t() @ wt.t() + block.theta.bias
+        sigma = theta @ ibar @ theta.t()
+        if block.normalize == 'softmax':
+            e = torch.exp(sigma - sigma.amax(1, keepdim=True))
+            maps.append(e / e.sum(1, keepdim=True))
+        else:
+            maps.append(sigma / n)
+    return torch.stack(maps)
+
+
+@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
+def test_attention_map_matches_naive_formula(normalize):
+    block = randomised_block(12, 3, normalize)
+    x = torch.randn(2, 12, 3, 2, dtype=torch.float64)
+    with torch.no_grad():
+        att = block.attention_map(x)
+    assert torch.allclose(att, naive_attention(block, x), atol=1e-12, rtol=0)
+
+
+@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
 def test_sona_gradcheck(normalize):
     block = randomised_block(4, 2, normalize)
     x = torch.randn(1, 4, 2, 3, dtype=torch.float64, requires_grad=True)
@@ -158,3 +215,20 @@ def test_sona_module_is_cheap_in_scale_mode():
         torch.Tensor.__matmul__ = orig
     assert calls, 'the scale path should use matrix products'
     assert (36, 36) not in [shape[-2:] for shape in calls]
+
+
+def test_init_weights_draws_the_documented_weights():
+    """Kaiming normal with fan-in and a linear gain (std 1/sqrt(C)) for the
+    three convolutions, the output BN back at zero."""
+    torch.manual_seed(0)
+    block = SONA(256, reduction=2)
+    with torch.no_grad():
+        block.out_norm.weight.fill_(1.0)
+        block.out_norm.bias.fill_(0.5)
+    block.init_weights()
+    for conv, fan_in in ((block.theta, 256), (block.g, 256), (block.out_conv,
+                                                              128)):
+        std = float(conv.weight.detach().std())
+        assert abs(std * fan_in**0.5 - 1) < 0.1, conv
+    assert not bool(block.out_norm.weight.any())
+    assert not bool(block.out_norm.bias.any())

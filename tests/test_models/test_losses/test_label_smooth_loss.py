@@ -42,3 +42,25 @@ def test_mmsona_scope_builds_it_under_mmpretrains_name():
     loss = MODELS.build(dict(type='LabelSmoothLoss', label_smooth_val=0.1))
     assert type(loss) is LabelSmoothLoss
     assert isinstance(loss, MMPretrainLoss)
+
+
+def test_column_labels_are_class_indices():
+    """``N x 1`` labels are indices like ``N`` ones, not one-hot rows."""
+    torch.manual_seed(0)
+    logits = torch.randn(6, 4)
+    labels = torch.tensor([0, 1, 1, 2, 3, 3])
+    loss = LabelSmoothLoss(label_smooth_val=0.1)
+    assert torch.equal(loss(logits, labels[:, None]), loss(logits, labels))
+    rows = loss.generate_one_hot_like_label(labels[:, None])
+    assert torch.equal(rows, torch.eye(4)[labels])
+
+
+def test_one_hot_rows_stay_on_the_labels_device():
+    """The rows are made where the labels are (a ``meta`` stand-in for a
+    GPU: a CPU default would move them)."""
+    loss = LabelSmoothLoss(label_smooth_val=0.1)
+    loss.num_classes = 4
+    rows = loss.generate_one_hot_like_label(
+        torch.tensor([0, 1, 3], device='meta'))
+    assert rows.device.type == 'meta' and rows.shape == (3, 4)
+    assert rows.dtype == torch.float32

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from mmsona.models import TripletLoss
+from mmsona.models.losses.triplet_loss import pairwise_euclidean
 
 
 def brute_force_triplet(feats, labels, margin):
@@ -100,3 +101,12 @@ def test_no_host_device_synchronisation(margin):
         loss(feats, torch.zeros(16, dtype=torch.long)).backward()
 
     assert host_syncs(step) == []
+
+
+def test_loss_stays_on_the_features_device():
+    """Every tensor the loss makes lives on the features' device (``meta``
+    stands in for a GPU, where a CPU tensor in the mix fails)."""
+    feats = torch.randn(6, 3, device='meta')
+    labels = torch.tensor([0, 0, 1, 1, 2, 2], device='meta')
+    assert pairwise_euclidean(feats).device.type == 'meta'
+    assert TripletLoss()(feats, labels).device.type == 'meta'
