@@ -94,4 +94,4 @@ lint: $(STAMP)
 	$(PY) -m yapf --diff --recursive $(LINT_PATHS)
 
 clean:
-	rm -rf work_dirs build *.egg-info mmsona/.mim $(STAMP)
+	rm -rf work_dirs build mutants *.egg-info mmsona/.mim $(STAMP)
