@@ -11,7 +11,13 @@ import torch
 from mmsona.evaluation import (GalleryShard, ReIDMetric, evaluate_features,
                                evaluate_sharded)
 from mmsona.evaluation.functional import match_ranks
-from mmsona.evaluation.functional.sharded import evaluate_gallery_shard
+from mmsona.evaluation.functional.reference import reference_evaluate
+from mmsona.evaluation.functional.sharded import (SortedMatches,
+                                                  evaluate_gallery_shard,
+                                                  merge_matches,
+                                                  shard_matches,
+                                                  shard_preceding_counts,
+                                                  summarise_shards)
 from mmsona.evaluation.metrics.gallery_shards import (global_positions,
                                                       split_results)
 
@@ -212,6 +218,176 @@ def test_one_process_shard_evaluation_and_its_traffic():
     parts = split_results(samples, len(samples), torch.device('cpu'))
     assert parts['query_bytes'] == 9 * 4 * 4 + 24 * 9
     assert (parts['num_gallery'], parts['key_space']) == (30, 39)
+
+
+def random_parts(rng, num_query, widths, num_keys=200, levels=3):
+    """Zero-padded parts with distances in a few levels (many ties) and
+    keys distinct within each row across the parts."""
+    parts = []
+    keys = np.stack([rng.permutation(num_keys) for _ in range(num_query)])
+    used = 0
+    for width in widths:
+        num_pos = rng.integers(0, width + 1, num_query)
+        dist = np.zeros((num_query, width), np.float32)
+        part_keys = np.zeros((num_query, width), np.int64)
+        for row, n in enumerate(num_pos):
+            pairs = sorted(
+                zip(
+                    rng.integers(0, levels, n).astype(np.float32),
+                    keys[row, used:used + n]))
+            for col, (d, k) in enumerate(pairs):
+                dist[row, col], part_keys[row, col] = d, k
+        used += width
+        parts.append(
+            SortedMatches(
+                torch.from_numpy(dist), torch.from_numpy(part_keys),
+                torch.from_numpy(num_pos.astype(np.int64))))
+    return parts
+
+
+def test_merge_matches_against_a_per_row_sort():
+    """Rows wider than 64 columns (where torch's CPU sort stops being
+    stable unless asked to), tied distances, padding in every part."""
+    rng = np.random.default_rng(3)
+    parts = random_parts(rng, 6, [30, 0, 40, 5])
+    merged = merge_matches(parts)
+    totals = [sum(int(p.num_pos[row]) for p in parts) for row in range(6)]
+    assert merged.width == max(totals)
+    assert merged.num_pos.tolist() == totals
+    for row in range(6):
+        want = sorted((float(p.dist[row, c]), int(p.keys[row, c]))
+                      for p in parts for c in range(int(p.num_pos[row])))
+        got = list(
+            zip(merged.dist[row].tolist(), merged.keys[row].tolist()))
+        assert got[:totals[row]] == want
+        assert all(d == 0 and k == 0 for d, k in got[totals[row]:])
+    # No queries: no columns.
+    empty = SortedMatches(
+        torch.zeros(0, 3), torch.zeros(0, 3, dtype=torch.long),
+        torch.zeros(0, dtype=torch.long))
+    assert merge_matches([empty, empty]).width == 0
+
+
+def naive_matches(q, g, q_pids, q_cams, g_pids, g_cams, keys, metric):
+    """Per query: sorted (distance, key) of its matches, dense formulas."""
+    out = []
+    for qi in range(len(q)):
+        row = []
+        for gi in range(len(g)):
+            if g_pids[gi] == q_pids[qi] and g_cams[gi] != q_cams[qi]:
+                if metric == 'euclidean':
+                    d = float(((q[qi] - g[gi])**2).sum().sqrt())
+                else:
+                    d = 1 - float(q[qi] @ g[gi] / q[qi].norm() / g[gi].norm())
+                row.append((d, int(keys[gi])))
+        out.append(sorted(row))
+    return out
+
+
+@pytest.mark.parametrize('metric', [None, 'cosine'])
+def test_shard_matches_against_dense_formulas(metric):
+    rng = np.random.default_rng(4)
+    q = torch.from_numpy(rng.normal(size=(7, 5)).astype(np.float32))
+    g = torch.from_numpy(rng.normal(size=(40, 5)).astype(np.float32))
+    q_pids = torch.from_numpy(rng.integers(1, 4, 7))
+    q_cams = torch.from_numpy(rng.integers(0, 2, 7))
+    g_pids = torch.from_numpy(rng.integers(1, 4, 40))
+    g_cams = torch.from_numpy(rng.integers(0, 2, 40))
+    keys = torch.arange(40) * 3 + 1
+    shard = GalleryShard(g, g_pids, g_cams, keys)
+    args = () if metric is None else (metric, )
+    got = shard_matches(q, q_pids, q_cams, shard, *args)
+    want = naive_matches(q, g, q_pids, q_cams, g_pids, g_cams, keys, metric
+                         or 'euclidean')
+    assert got.num_pos.tolist() == [len(w) for w in want]
+    assert got.width == max(len(w) for w in want)
+    for row, w in enumerate(want):
+        n = len(w)
+        np.testing.assert_allclose(
+            got.dist[row, :n].numpy(), [d for d, _ in w], rtol=1e-5,
+            atol=1e-5)
+        assert got.keys[row, :n].tolist() == [k for _, k in w]
+        assert not got.dist[row, n:].any() and not got.keys[row, n:].any()
+    # No query has a match here: no columns at all.
+    none = shard_matches(q, q_pids + 10, q_cams, shard, *args, chunk_size=3)
+    assert none.width == 0 and not none.num_pos.any()
+
+
+def test_shard_steps_with_their_defaults():
+    """The four steps called with their defaults (Euclidean, max_rank 50,
+    'mean' AP, all queries at once) give the reference metrics."""
+    rng = np.random.default_rng(5)
+    q, g, ids = tie_heavy_case(rng, 9, 50)
+    q_pids, q_cams = torch.from_numpy(ids[0]), torch.from_numpy(ids[2])
+    shard = GalleryShard(g, ids[1], ids[3], torch.arange(50))
+    matches = merge_matches([shard_matches(q, q_pids, q_cams, shard)])
+    preceding = shard_preceding_counts(q, q_pids, shard, matches, 50)
+    got = summarise_shards(matches, preceding)
+    distmat = torch.cdist(q.double(), g.double()).numpy()
+    want = reference_evaluate(distmat, *ids)
+    assert len(got['cmc']) == len(want['cmc']) == 50
+    np.testing.assert_allclose(got['cmc'], want['cmc'])
+    for key in ('mAP', 'mINP'):
+        assert got[key] == pytest.approx(want[key])
+    assert got['num_valid_queries'] == want['num_valid_queries']
+    default = evaluate_sharded(q, q_pids, q_cams, [shard])
+    assert len(default['cmc']) == 50
+    assert default['mAP'] == pytest.approx(want['mAP'])
+
+
+@pytest.mark.parametrize('chunk', [None, 1, 2])
+def test_sharded_with_at_most_one_match_per_query(chunk):
+    """Every query has at most one match and the first has none: chunks
+    without matches, chunks whose most matches is one."""
+    rng = np.random.default_rng(6)
+    num_q, num_g = 6, 30
+    q = torch.from_numpy(rng.integers(-2, 3, (num_q, 3)).astype(np.float32))
+    g = torch.from_numpy(rng.integers(-2, 3, (num_g, 3)).astype(np.float32))
+    q_pids = np.arange(1, num_q + 1)
+    q_cams = np.zeros(num_q, np.int64)
+    g_pids = rng.integers(10, 20, num_g)
+    g_cams = np.ones(num_g, np.int64)
+    g_pids[rng.permutation(num_g)[:num_q - 1]] = q_pids[1:]
+    ids = (q_pids, g_pids, q_cams, g_cams)
+    shards = [
+        GalleryShard(*s)
+        for s in split_gallery(rng, g, g_pids, g_cams, [1.0, 1.0, 0.5])
+    ]
+    got = evaluate_sharded(q, q_pids, q_cams, shards, max_rank=10,
+                           chunk_size=chunk)
+    distmat = torch.cdist(q.double(), g.double()).numpy()
+    want = reference_evaluate(distmat, *ids, max_rank=10)
+    np.testing.assert_allclose(got['cmc'], want['cmc'])
+    assert got['mAP'] == pytest.approx(want['mAP'])
+    assert got['num_valid_queries'] == want['num_valid_queries'] == num_q - 1
+
+
+def test_sharded_tie_break_at_the_largest_key():
+    """A negative holding the largest key, nearer than the only match at
+    key 0: the ranking keys need key_space above the largest key."""
+    q = torch.tensor([[0.0]])
+    g = torch.tensor([[1.0], [5.0], [0.5]])
+    shard = GalleryShard(g, [1, 2, 3], [1, 1, 1], [0, 1, 2])
+    got = evaluate_sharded(q, [1], [0], [shard], max_rank=3)
+    np.testing.assert_array_equal(got['cmc'], [0.0, 1.0, 1.0])
+    assert got['mAP'] == pytest.approx(0.5)
+
+
+def test_sharded_refuses_a_negative_chunk_size_and_keeps_ap_mode():
+    rng = np.random.default_rng(8)
+    q, g, ids = tie_heavy_case(rng, 10, 60)
+    q_pids, q_cams = torch.from_numpy(ids[0]), torch.from_numpy(ids[2])
+    shard = GalleryShard(g, ids[1], ids[3], torch.arange(60))
+    with pytest.raises(ValueError, match='chunk_size'):
+        evaluate_sharded(q, q_pids, q_cams, [shard], chunk_size=-1)
+    with pytest.raises(ValueError, match='chunk_size'):
+        evaluate_gallery_shard(q, q_pids, q_cams, shard, 60, chunk_size=-1)
+    want = evaluate_features(q, g, *ids, ap_mode='trapezoid', chunk_size=4)
+    assert want['mAP'] != evaluate_features(q, g, *ids)['mAP']
+    summary, _ = evaluate_gallery_shard(
+        q, q_pids, q_cams, shard, 60, ap_mode='trapezoid', chunk_size=4)
+    assert summary['mAP'] == want['mAP']
+    np.testing.assert_array_equal(summary['cmc'], want['cmc'])
 
 
 def _free_port():
