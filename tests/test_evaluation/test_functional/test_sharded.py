@@ -14,8 +14,7 @@ from mmsona.evaluation.functional import match_ranks
 from mmsona.evaluation.functional.reference import reference_evaluate
 from mmsona.evaluation.functional.sharded import (SortedMatches,
                                                   evaluate_gallery_shard,
-                                                  merge_matches,
-                                                  shard_matches,
+                                                  merge_matches, shard_matches,
                                                   shard_preceding_counts,
                                                   summarise_shards)
 from mmsona.evaluation.metrics.gallery_shards import (global_positions,
@@ -257,8 +256,7 @@ def test_merge_matches_against_a_per_row_sort():
     for row in range(6):
         want = sorted((float(p.dist[row, c]), int(p.keys[row, c]))
                       for p in parts for c in range(int(p.num_pos[row])))
-        got = list(
-            zip(merged.dist[row].tolist(), merged.keys[row].tolist()))
+        got = list(zip(merged.dist[row].tolist(), merged.keys[row].tolist()))
         assert got[:totals[row]] == want
         assert all(d == 0 and k == 0 for d, k in got[totals[row]:])
     # No queries: no columns.
@@ -304,8 +302,7 @@ def test_shard_matches_against_dense_formulas(metric):
     for row, w in enumerate(want):
         n = len(w)
         np.testing.assert_allclose(
-            got.dist[row, :n].numpy(), [d for d, _ in w], rtol=1e-5,
-            atol=1e-5)
+            got.dist[row, :n].numpy(), [d for d, _ in w], rtol=1e-5, atol=1e-5)
         assert got.keys[row, :n].tolist() == [k for _, k in w]
         assert not got.dist[row, n:].any() and not got.keys[row, n:].any()
     # No query has a match here: no columns at all.
@@ -353,8 +350,8 @@ def test_sharded_with_at_most_one_match_per_query(chunk):
         GalleryShard(*s)
         for s in split_gallery(rng, g, g_pids, g_cams, [1.0, 1.0, 0.5])
     ]
-    got = evaluate_sharded(q, q_pids, q_cams, shards, max_rank=10,
-                           chunk_size=chunk)
+    got = evaluate_sharded(
+        q, q_pids, q_cams, shards, max_rank=10, chunk_size=chunk)
     distmat = torch.cdist(q.double(), g.double()).numpy()
     want = reference_evaluate(distmat, *ids, max_rank=10)
     np.testing.assert_allclose(got['cmc'], want['cmc'])
@@ -388,6 +385,14 @@ def test_sharded_refuses_a_negative_chunk_size_and_keeps_ap_mode():
         q, q_pids, q_cams, shard, 60, ap_mode='trapezoid', chunk_size=4)
     assert summary['mAP'] == want['mAP']
     np.testing.assert_array_equal(summary['cmc'], want['cmc'])
+
+
+def test_summarise_shards_names_the_queries_without_a_match():
+    matches = SortedMatches(
+        torch.zeros(3, 0), torch.zeros(3, 0, dtype=torch.long),
+        torch.zeros(3, dtype=torch.long))
+    with pytest.raises(ValueError, match='None of the 3 queries'):
+        summarise_shards(matches, torch.zeros(3, 0, dtype=torch.long))
 
 
 def _free_port():
