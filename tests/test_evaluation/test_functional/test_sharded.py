@@ -108,6 +108,12 @@ def test_one_split_gives_the_whole_gallery_metrics(dense, ap_mode,
 def test_shard_keys_must_ascend():
     with pytest.raises(ValueError, match='ascending'):
         GalleryShard(torch.zeros(2, 3), [1, 1], [0, 0], [3, 1])
+    # Strictly: a repeated key, and a fall after a rise.
+    for keys in ([2, 2], [1, 3, 2]):
+        with pytest.raises(ValueError, match='ascending'):
+            GalleryShard(
+                torch.zeros(len(keys), 3), [1] * len(keys), [0] * len(keys),
+                keys)
 
 
 @pytest.mark.parametrize('lengths', [[3, 3], [4, 3, 3], [2, 0, 5], [1]])
