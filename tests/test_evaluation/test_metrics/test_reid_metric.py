@@ -351,3 +351,22 @@ def test_scalar_ids_become_python_scalars():
         assert got == want and type(got) is type(want)
     pair = torch.tensor([1, 2])
     assert _scalar(pair) is pair
+
+
+@pytest.mark.parametrize('to_array', [np.asarray, lambda t: t.tolist()])
+def test_process_takes_array_features_and_a_missing_image_path(to_array):
+    """Features given as arrays or lists are kept as the tensors would be;
+    a sample without ``img_path`` keeps an empty path."""
+    samples = make_samples()
+    metric = ReIDMetric()
+    plain = []
+    for s in samples:
+        s = dict(s, pred_feature=to_array(s['pred_feature'].numpy()))
+        del s['img_path']
+        plain.append(s)
+    metric.process(None, plain)
+    for got, want in zip(metric.results, samples):
+        assert isinstance(got['feature'], torch.Tensor)
+        np.testing.assert_array_equal(got['feature'].numpy(),
+                                      want['pred_feature'].numpy())
+        assert got['img_path'] == ''
