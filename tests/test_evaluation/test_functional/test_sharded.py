@@ -45,6 +45,23 @@ def split_gallery(rng, g, g_pids, g_cams, weights):
     return shards
 
 
+def assert_sharded_equals_whole(q, g, ids, shards, chunk, ap_mode):
+    """The sharded metrics equal the whole gallery's exactly."""
+    want = evaluate_features(
+        q, g, *ids, max_rank=10, chunk_size=chunk, ap_mode=ap_mode)
+    got = evaluate_sharded(
+        q,
+        ids[0],
+        ids[2],
+        shards,
+        max_rank=10,
+        chunk_size=chunk,
+        ap_mode=ap_mode)
+    np.testing.assert_array_equal(got['cmc'], want['cmc'])
+    for key in ('mAP', 'mINP', 'num_valid_queries'):
+        assert got[key] == want[key]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize('dense', [False, True])
 @pytest.mark.parametrize('ap_mode', ['mean', 'trapezoid'])
@@ -62,19 +79,7 @@ def test_parts_give_the_whole_gallery_metrics(dense, ap_mode, monkeypatch):
             for s in split_gallery(rng, g, ids[1], ids[3], weights)
         ]
         for chunk in (None, 4):
-            want = evaluate_features(
-                q, g, *ids, max_rank=10, chunk_size=chunk, ap_mode=ap_mode)
-            got = evaluate_sharded(
-                q,
-                ids[0],
-                ids[2],
-                shards,
-                max_rank=10,
-                chunk_size=chunk,
-                ap_mode=ap_mode)
-            np.testing.assert_array_equal(got['cmc'], want['cmc'])
-            for key in ('mAP', 'mINP', 'num_valid_queries'):
-                assert got[key] == want[key]
+            assert_sharded_equals_whole(q, g, ids, shards, chunk, ap_mode)
 
 
 @pytest.mark.parametrize('dense', [False, True])
@@ -90,19 +95,7 @@ def test_one_split_gives_the_whole_gallery_metrics(dense, ap_mode,
         for s in split_gallery(rng, g, ids[1], ids[3], [0.0, 1.0, 0.5, 2.0])
     ]
     for chunk in (None, 5):
-        want = evaluate_features(
-            q, g, *ids, max_rank=10, chunk_size=chunk, ap_mode=ap_mode)
-        got = evaluate_sharded(
-            q,
-            ids[0],
-            ids[2],
-            shards,
-            max_rank=10,
-            chunk_size=chunk,
-            ap_mode=ap_mode)
-        np.testing.assert_array_equal(got['cmc'], want['cmc'])
-        for key in ('mAP', 'mINP', 'num_valid_queries'):
-            assert got[key] == want[key]
+        assert_sharded_equals_whole(q, g, ids, shards, chunk, ap_mode)
 
 
 def test_shard_keys_must_ascend():
