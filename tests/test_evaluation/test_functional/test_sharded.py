@@ -10,7 +10,8 @@ import torch
 
 from mmsona.evaluation import (GalleryShard, ReIDMetric, evaluate_features,
                                evaluate_sharded)
-from mmsona.evaluation.functional import match_ranks
+from mmsona.evaluation.functional import match_ranks, sharded
+from mmsona.evaluation.functional.rank_metrics import default_chunk_size
 from mmsona.evaluation.functional.reference import reference_evaluate
 from mmsona.evaluation.functional.sharded import (SortedMatches,
                                                   evaluate_gallery_shard,
@@ -392,6 +393,117 @@ def test_summarise_shards_names_the_queries_without_a_match():
         torch.zeros(3, dtype=torch.long))
     with pytest.raises(ValueError, match='None of the 3 queries'):
         summarise_shards(matches, torch.zeros(3, 0, dtype=torch.long))
+
+
+def test_sharded_keys_up_to_the_ranking_key_limit(monkeypatch):
+    """Keys are any ascending numbers: a negative keyed 2^60 - 2, nearer
+    than the only match (key 0), precedes it on the binary-search path,
+    where one query's ranking keys need the key space to be the largest
+    key plus one, and stay below 2^62 (4 * key_space) exactly then."""
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', 2.0)
+    big = 2**60 - 2
+    q = torch.tensor([[0.0]])
+    shard = GalleryShard(
+        torch.tensor([[1.0], [0.5]]), [1, 2], [1, 1], [0, big])
+    got = evaluate_sharded(q, [1], [0], [shard], max_rank=2)
+    summary, _ = evaluate_gallery_shard(
+        q, torch.tensor([1]), torch.tensor([0]), shard, big + 1, max_rank=2)
+    for out in (got, summary):
+        np.testing.assert_array_equal(out['cmc'], [0.0, 1.0])
+        assert out['mAP'] == pytest.approx(0.5)
+
+
+def record_calls(monkeypatch, module, name, calls, wanted):
+    """Replace ``module.name`` by a pass-through that records the arguments
+    ``wanted`` returns for each call."""
+    func = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append(wanted(*args, **kwargs))
+        return func(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+
+
+@pytest.mark.parametrize('chunk', [None, 3])
+def test_sharded_steps_get_the_chunk_size(chunk, monkeypatch):
+    """Both distance steps get ``chunk_size`` (the preceding counts use the
+    distances of the matches' blocks, ``chunk_size`` queries each, and skip
+    blocks without a match), and the summary the query chunks of the
+    single-process evaluator, ``chunk_size or default_chunk_size(G)``."""
+    rng = np.random.default_rng(11)
+    q, g, ids = tie_heavy_case(rng, 7, 40)
+    q_pids = torch.from_numpy(ids[0]).clone()
+    q_pids[:3] = 99  # the first block of three has no match
+    q_cams = torch.from_numpy(ids[2])
+    shards = [
+        GalleryShard(*s)
+        for s in split_gallery(rng, g, ids[1], ids[3], [1.0, 1.0])
+    ]
+    calls = dict(matches=[], counts=[], summary=[], rows=[])
+    record_calls(monkeypatch, sharded, 'shard_matches', calls['matches'],
+                 lambda *a, **k: a[5])
+    record_calls(monkeypatch, sharded, 'shard_preceding_counts',
+                 calls['counts'], lambda *a, **k: a[6])
+    record_calls(monkeypatch, sharded, 'summarise_shards', calls['summary'],
+                 lambda *a, **k: a[4])
+    record_calls(monkeypatch, sharded, 'preceding_negatives', calls['rows'],
+                 lambda *a, **k: a[0].shape[0])
+    evaluate_sharded(q, q_pids, q_cams, shards, chunk_size=chunk)
+    evaluate_gallery_shard(q, q_pids, q_cams, shards[0], 40, chunk_size=chunk)
+    assert calls['matches'] == calls['counts'] == [chunk] * 3
+    sizes = (40, len(shards[0].keys))  # the whole gallery, one part
+    assert calls['summary'] == [chunk or default_chunk_size(n) for n in sizes]
+    blocks = [3, 1] if chunk else [7]
+    assert calls['rows'] == blocks * 3
+
+
+def test_summarise_shards_adds_chunks_at_their_own_width(monkeypatch):
+    """Each chunk of queries reaches the accumulator cut to its own most
+    matches (as in the single-process evaluator), on the counts' device."""
+    seen = dict(device=[], widths=[])
+
+    class Recorder(sharded.RankAccumulator):
+
+        def __init__(self, max_rank, device, ap_mode='mean'):
+            seen['device'].append(device)
+            super().__init__(max_rank, device, ap_mode)
+
+        def update(self, ranks, num_pos):
+            seen['widths'].append((ranks.shape[1], int(num_pos.max())))
+            super().update(ranks, num_pos)
+
+    monkeypatch.setattr(sharded, 'RankAccumulator', Recorder)
+    num_pos = torch.tensor([1, 2, 4, 1, 3])
+    width = int(num_pos.max())
+    matches = SortedMatches(
+        torch.zeros(5, width), torch.zeros(5, width, dtype=torch.long),
+        num_pos)
+    preceding = torch.zeros(5, width, dtype=torch.long)
+    summarise_shards(matches, preceding, max_rank=5, chunk_rows=2)
+    assert seen['device'] == [preceding.device]
+    assert seen['widths'] == [(2, 2), (4, 4), (3, 3)]
+
+
+def test_ids_go_to_the_features_device(monkeypatch):
+    """GalleryShard and evaluate_sharded make their id tensors on the
+    features' device (only CPU ones here: the device asked for is seen)."""
+    rng = np.random.default_rng(12)
+    q, g, ids = tie_heavy_case(rng, 4, 12)
+    shard_args = (g, ids[1].tolist(), ids[3].tolist(), list(range(12)))
+    devices = []
+    as_tensor = torch.as_tensor
+
+    def spy(data, *args, **kwargs):
+        devices.append(kwargs.get('device'))
+        return as_tensor(data, *args, **kwargs)
+
+    monkeypatch.setattr(torch, 'as_tensor', spy)
+    shard = GalleryShard(*shard_args)
+    assert devices == [g.device] * 3
+    del devices[:]
+    evaluate_sharded(q, ids[0], ids[2], [shard])
+    assert devices[:2] == [q.device] * 2
 
 
 def _free_port():
