@@ -18,6 +18,7 @@ from mmsona.evaluation.functional.sharded import (SortedMatches,
                                                   merge_matches, shard_matches,
                                                   shard_preceding_counts,
                                                   summarise_shards)
+from mmsona.evaluation.metrics import gallery_shards
 from mmsona.evaluation.metrics.gallery_shards import (global_positions,
                                                       split_results)
 
@@ -504,6 +505,64 @@ def test_ids_go_to_the_features_device(monkeypatch):
     del devices[:]
     evaluate_sharded(q, ids[0], ids[2], [shard])
     assert devices[:2] == [q.device] * 2
+
+
+def as_results(samples):
+    """ReIDMetric results of predict dicts (``feature`` for
+    ``pred_feature``)."""
+    return [
+        dict((('feature' if k == 'pred_feature' else k), v)
+             for k, v in s.items()) for s in samples
+    ]
+
+
+def other_rank_sizes(monkeypatch, sizes):
+    """split_results' all_reduce as if one more rank held features of
+    these sizes (none: a rank without items)."""
+    other = torch.tensor([max(sizes, default=0), -min(sizes, default=2**62)])
+
+    def all_reduce(tensor, op):
+        assert op == 'max'
+        tensor.copy_(torch.maximum(tensor, other))
+
+    monkeypatch.setattr(gallery_shards, 'all_reduce', all_reduce)
+
+
+def test_split_results_without_items_and_feature_sizes(monkeypatch):
+    """A rank whose samples are all sampler padding (a dataset smaller than
+    the world) gets empty parts of the other ranks' feature size and int64
+    ids; features of different sizes are refused, on one rank or across
+    ranks, and no rank refuses anything when no rank has items."""
+    cpu = torch.device('cpu')
+    results = as_results(make_samples(3, 3, 5))
+    short = dict(results[4], feature=results[4]['feature'][:3])
+    with pytest.raises(ValueError, match='differ in size'):
+        split_results(results[:4] + [short], 5, cpu)
+    for sizes, dim in (((4, ), 4), ((), 0)):
+        other_rank_sizes(monkeypatch, sizes)
+        # The rank's one sample is at position 0 of a dataset of size 0.
+        parts = split_results(results[:1], 0, cpu)
+        assert parts['q_feats'].shape == parts['shard'].feats.shape == (0, dim)
+        for ids in (parts['q_pids'], parts['q_camids'], parts['shard'].pids,
+                    parts['shard'].camids):
+            assert ids.shape == (0, ) and ids.dtype == torch.long
+        assert parts['num_gallery'] == 0
+    other_rank_sizes(monkeypatch, (4, 5))
+    with pytest.raises(ValueError, match='differ in size'):
+        split_results(results, 8, cpu)
+
+
+@pytest.mark.parametrize('sharded', [False, True])
+def test_metric_drops_the_sampler_padding(sharded):
+    """Samples past the dataset size (the sampler's padding, here a valid
+    query again) are left out."""
+    samples = make_samples(4, 9, 40)
+    padded = samples + [dict(samples[0])]
+    metric = ReIDMetric(gallery_sharded=sharded)
+    got = run_metric(metric, padded[:-1])
+    metric = ReIDMetric(gallery_sharded=sharded)
+    metric.process(None, padded)
+    assert metric.evaluate(len(samples)) == got
 
 
 def _free_port():
