@@ -191,6 +191,18 @@ def test_sharded_metric_options_one_query_and_errors():
         run_metric(ReIDMetric(gallery_sharded=True), samples[9:])
 
 
+def test_sharded_metric_beyond_fifty_ranks_by_binary_search(monkeypatch):
+    """The sharded metric with max_rank above the default 50, its matches
+    placed by binary search (where the key space is used as given)."""
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', 2.0)
+    samples = make_samples(5, 9, 60)
+    options = dict(max_rank=60, topk=(1, 60))
+    sharded_metrics = run_metric(
+        ReIDMetric(gallery_sharded=True, **options), samples)
+    assert 'reid/R60' in sharded_metrics
+    assert sharded_metrics == run_metric(ReIDMetric(**options), samples)
+
+
 def test_one_process_shard_evaluation_and_its_traffic():
     """evaluate_gallery_shard in one process: the whole-gallery metrics
     (with its defaults), and the bytes it counts as received: P distances
