@@ -550,7 +550,7 @@ def test_split_results_without_items_and_feature_sizes(monkeypatch):
     short = dict(results[4], feature=results[4]['feature'][:3])
     with pytest.raises(ValueError, match='differ in size'):
         split_results(results[:4] + [short], 5, cpu)
-    for sizes, dim in (((4, ), 4), ((), 0)):
+    for sizes, dim in (((2048, ), 2048), ((), 0)):
         other_rank_sizes(monkeypatch, sizes)
         # The rank's one sample is at position 0 of a dataset of size 0.
         parts = split_results(results[:1], 0, cpu)
