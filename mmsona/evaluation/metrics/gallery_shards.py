@@ -79,10 +79,12 @@ def split_results(results: List[dict], size: int,
     is_query = torch.tensor([bool(r['is_query']) for r in items],
                             dtype=torch.bool)
     dims = {int(r['feature'].numel()) for r in items}
-    dim = torch.tensor([max(dims) if dims else 0, -min(dims) if dims else 0],
+    # Largest and negated smallest size over the ranks; a rank without items
+    # (all its samples sampler padding) leaves both to the others.
+    dim = torch.tensor([max(dims, default=0), -min(dims, default=2**62)],
                        device=device)
     all_reduce(dim, op='max')
-    if int(dim[0]) != -int(dim[1]):
+    if int(dim[0]) and int(dim[0]) != -int(dim[1]):
         raise ValueError('Query and gallery features differ in size: found '
                          f'sizes {-int(dim[1])} and {int(dim[0])}.')
     dim = int(dim[0])

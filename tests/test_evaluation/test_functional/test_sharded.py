@@ -10,13 +10,15 @@ import torch
 
 from mmsona.evaluation import (GalleryShard, ReIDMetric, evaluate_features,
                                evaluate_sharded)
-from mmsona.evaluation.functional import match_ranks
+from mmsona.evaluation.functional import match_ranks, sharded
+from mmsona.evaluation.functional.rank_metrics import default_chunk_size
 from mmsona.evaluation.functional.reference import reference_evaluate
 from mmsona.evaluation.functional.sharded import (SortedMatches,
                                                   evaluate_gallery_shard,
                                                   merge_matches, shard_matches,
                                                   shard_preceding_counts,
                                                   summarise_shards)
+from mmsona.evaluation.metrics import gallery_shards
 from mmsona.evaluation.metrics.gallery_shards import (global_positions,
                                                       split_results)
 
@@ -187,6 +189,18 @@ def test_sharded_metric_options_one_query_and_errors():
         run_metric(ReIDMetric(gallery_sharded=True), samples[:9])
     with pytest.raises(ValueError, match='no query item'):
         run_metric(ReIDMetric(gallery_sharded=True), samples[9:])
+
+
+def test_sharded_metric_beyond_fifty_ranks_by_binary_search(monkeypatch):
+    """The sharded metric with max_rank above the default 50, its matches
+    placed by binary search (where the key space is used as given)."""
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', 2.0)
+    samples = make_samples(5, 9, 60)
+    options = dict(max_rank=60, topk=(1, 60))
+    sharded_metrics = run_metric(
+        ReIDMetric(gallery_sharded=True, **options), samples)
+    assert 'reid/R60' in sharded_metrics
+    assert sharded_metrics == run_metric(ReIDMetric(**options), samples)
 
 
 def test_one_process_shard_evaluation_and_its_traffic():
@@ -392,6 +406,175 @@ def test_summarise_shards_names_the_queries_without_a_match():
         torch.zeros(3, dtype=torch.long))
     with pytest.raises(ValueError, match='None of the 3 queries'):
         summarise_shards(matches, torch.zeros(3, 0, dtype=torch.long))
+
+
+def test_sharded_keys_up_to_the_ranking_key_limit(monkeypatch):
+    """Keys are any ascending numbers: a negative keyed 2^60 - 2, nearer
+    than the only match (key 0), precedes it on the binary-search path,
+    where one query's ranking keys need the key space to be the largest
+    key plus one, and stay below 2^62 (4 * key_space) exactly then."""
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', 2.0)
+    big = 2**60 - 2
+    q = torch.tensor([[0.0]])
+    shard = GalleryShard(
+        torch.tensor([[1.0], [0.5]]), [1, 2], [1, 1], [0, big])
+    got = evaluate_sharded(q, [1], [0], [shard], max_rank=2)
+    summary, _ = evaluate_gallery_shard(
+        q, torch.tensor([1]), torch.tensor([0]), shard, big + 1, max_rank=2)
+    for out in (got, summary):
+        np.testing.assert_array_equal(out['cmc'], [0.0, 1.0])
+        assert out['mAP'] == pytest.approx(0.5)
+
+
+def record_calls(monkeypatch, module, name, calls, wanted):
+    """Replace ``module.name`` by a pass-through that records the arguments
+    ``wanted`` returns for each call."""
+    func = getattr(module, name)
+
+    def spy(*args, **kwargs):
+        calls.append(wanted(*args, **kwargs))
+        return func(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, spy)
+
+
+@pytest.mark.parametrize('chunk', [None, 3])
+def test_sharded_steps_get_the_chunk_size(chunk, monkeypatch):
+    """Both distance steps get ``chunk_size`` (the preceding counts use the
+    distances of the matches' blocks, ``chunk_size`` queries each, and skip
+    blocks without a match), and the summary the query chunks of the
+    single-process evaluator, ``chunk_size or default_chunk_size(G)``."""
+    rng = np.random.default_rng(11)
+    q, g, ids = tie_heavy_case(rng, 7, 40)
+    q_pids = torch.from_numpy(ids[0]).clone()
+    q_pids[:3] = 99  # the first block of three has no match
+    q_cams = torch.from_numpy(ids[2])
+    shards = [
+        GalleryShard(*s)
+        for s in split_gallery(rng, g, ids[1], ids[3], [1.0, 1.0])
+    ]
+    calls = dict(matches=[], counts=[], summary=[], rows=[])
+    record_calls(monkeypatch, sharded, 'shard_matches', calls['matches'],
+                 lambda *a, **k: a[5])
+    record_calls(monkeypatch, sharded, 'shard_preceding_counts',
+                 calls['counts'], lambda *a, **k: a[6])
+    record_calls(monkeypatch, sharded, 'summarise_shards', calls['summary'],
+                 lambda *a, **k: a[4])
+    record_calls(monkeypatch, sharded, 'preceding_negatives', calls['rows'],
+                 lambda *a, **k: a[0].shape[0])
+    evaluate_sharded(q, q_pids, q_cams, shards, chunk_size=chunk)
+    evaluate_gallery_shard(q, q_pids, q_cams, shards[0], 40, chunk_size=chunk)
+    assert calls['matches'] == calls['counts'] == [chunk] * 3
+    sizes = (40, len(shards[0].keys))  # the whole gallery, one part
+    assert calls['summary'] == [chunk or default_chunk_size(n) for n in sizes]
+    blocks = [3, 1] if chunk else [7]
+    assert calls['rows'] == blocks * 3
+
+
+def test_summarise_shards_adds_chunks_at_their_own_width(monkeypatch):
+    """Each chunk of queries reaches the accumulator cut to its own most
+    matches (as in the single-process evaluator), on the counts' device."""
+    seen = dict(device=[], widths=[])
+
+    class Recorder(sharded.RankAccumulator):
+
+        def __init__(self, max_rank, device, ap_mode='mean'):
+            seen['device'].append(device)
+            super().__init__(max_rank, device, ap_mode)
+
+        def update(self, ranks, num_pos):
+            seen['widths'].append((ranks.shape[1], int(num_pos.max())))
+            super().update(ranks, num_pos)
+
+    monkeypatch.setattr(sharded, 'RankAccumulator', Recorder)
+    num_pos = torch.tensor([1, 2, 4, 1, 3])
+    width = int(num_pos.max())
+    matches = SortedMatches(
+        torch.zeros(5, width), torch.zeros(5, width, dtype=torch.long),
+        num_pos)
+    preceding = torch.zeros(5, width, dtype=torch.long)
+    summarise_shards(matches, preceding, max_rank=5, chunk_rows=2)
+    assert seen['device'] == [preceding.device]
+    assert seen['widths'] == [(2, 2), (4, 4), (3, 3)]
+
+
+def test_ids_go_to_the_features_device(monkeypatch):
+    """GalleryShard and evaluate_sharded make their id tensors on the
+    features' device (only CPU ones here: the device asked for is seen)."""
+    rng = np.random.default_rng(12)
+    q, g, ids = tie_heavy_case(rng, 4, 12)
+    shard_args = (g, ids[1].tolist(), ids[3].tolist(), list(range(12)))
+    devices = []
+    as_tensor = torch.as_tensor
+
+    def spy(data, *args, **kwargs):
+        devices.append(kwargs.get('device'))
+        return as_tensor(data, *args, **kwargs)
+
+    monkeypatch.setattr(torch, 'as_tensor', spy)
+    shard = GalleryShard(*shard_args)
+    assert devices == [g.device] * 3
+    del devices[:]
+    evaluate_sharded(q, ids[0], ids[2], [shard])
+    assert devices[:2] == [q.device] * 2
+
+
+def as_results(samples):
+    """ReIDMetric results of predict dicts (``feature`` for
+    ``pred_feature``)."""
+    return [
+        dict((('feature' if k == 'pred_feature' else k), v)
+             for k, v in s.items()) for s in samples
+    ]
+
+
+def other_rank_sizes(monkeypatch, sizes):
+    """split_results' all_reduce as if one more rank held features of
+    these sizes (none: a rank without items)."""
+    other = torch.tensor([max(sizes, default=0), -min(sizes, default=2**62)])
+
+    def all_reduce(tensor, op):
+        assert op == 'max'
+        tensor.copy_(torch.maximum(tensor, other))
+
+    monkeypatch.setattr(gallery_shards, 'all_reduce', all_reduce)
+
+
+def test_split_results_without_items_and_feature_sizes(monkeypatch):
+    """A rank whose samples are all sampler padding (a dataset smaller than
+    the world) gets empty parts of the other ranks' feature size and int64
+    ids; features of different sizes are refused, on one rank or across
+    ranks, and no rank refuses anything when no rank has items."""
+    cpu = torch.device('cpu')
+    results = as_results(make_samples(3, 3, 5))
+    short = dict(results[4], feature=results[4]['feature'][:3])
+    with pytest.raises(ValueError, match='differ in size'):
+        split_results(results[:4] + [short], 5, cpu)
+    for sizes, dim in (((2048, ), 2048), ((), 0)):
+        other_rank_sizes(monkeypatch, sizes)
+        # The rank's one sample is at position 0 of a dataset of size 0.
+        parts = split_results(results[:1], 0, cpu)
+        assert parts['q_feats'].shape == parts['shard'].feats.shape == (0, dim)
+        for ids in (parts['q_pids'], parts['q_camids'], parts['shard'].pids,
+                    parts['shard'].camids):
+            assert ids.shape == (0, ) and ids.dtype == torch.long
+        assert parts['num_gallery'] == 0
+    other_rank_sizes(monkeypatch, (4, 5))
+    with pytest.raises(ValueError, match='differ in size'):
+        split_results(results, 8, cpu)
+
+
+@pytest.mark.parametrize('sharded', [False, True])
+def test_metric_drops_the_sampler_padding(sharded):
+    """Samples past the dataset size (the sampler's padding, here a valid
+    query again) are left out."""
+    samples = make_samples(4, 9, 40)
+    padded = samples + [dict(samples[0])]
+    metric = ReIDMetric(gallery_sharded=sharded)
+    got = run_metric(metric, padded[:-1])
+    metric = ReIDMetric(gallery_sharded=sharded)
+    metric.process(None, padded)
+    assert metric.evaluate(len(samples)) == got
 
 
 def _free_port():

@@ -370,3 +370,74 @@ def test_process_takes_array_features_and_a_missing_image_path(to_array):
         np.testing.assert_array_equal(got['feature'].numpy(),
                                       want['pred_feature'].numpy())
         assert got['img_path'] == ''
+
+
+def test_ranking_steps_get_the_chunk_size_options_and_device(monkeypatch):
+    """Query expansion and re-ranking get ``chunk_size`` (their memory
+    bound); the re-ranked rows are evaluated with every ranking option, on
+    the features' device."""
+    from dataclasses import asdict
+
+    from mmsona.evaluation.metrics import reid_metric
+    calls = {}
+
+    def spy(name):
+        func = getattr(reid_metric, name)
+
+        def record(*args, **kwargs):
+            calls[name] = kwargs
+            return func(*args, **kwargs)
+
+        monkeypatch.setattr(reid_metric, name, record)
+
+    for name in ('query_expansion', 'KReciprocalReRanker',
+                 'evaluate_distance_rows'):
+        spy(name)
+    metric = ReIDMetric(
+        aqe=True,
+        rerank=True,
+        chunk_size=3,
+        max_rank=60,
+        topk=(1, 60),
+        ap_mode='trapezoid')
+    got = run_metric(metric, make_samples(num_query=8, num_gallery=70))
+    assert 'reid/R60' in got
+    assert calls['query_expansion']['chunk_size'] == 3
+    assert calls['KReciprocalReRanker']['chunk_size'] == 3
+    options = dict(calls['evaluate_distance_rows'])
+    assert options.pop('device') == torch.device('cpu')
+    assert options == asdict(metric.ranking)
+
+
+def test_ranking_device_is_the_first_feature_s_or_the_cpu(monkeypatch):
+    """Without a requested device the features' own device is used (the
+    first feature's), the CPU before any; the sharded split gets it."""
+    from mmsona.evaluation.metrics import reid_metric
+    metric = ReIDMetric(gallery_sharded=True)
+    assert metric._resolve_device() == torch.device('cpu')
+    samples = make_samples(orphan_query=False)
+    metric.process(None, samples[:1])
+    assert metric._feature_device == samples[0]['pred_feature'].device
+    metric.process(None, samples[1:])
+    devices = []
+    split_results = reid_metric.split_results
+
+    def spy(results, size, device):
+        devices.append(device)
+        return split_results(results, size, device)
+
+    monkeypatch.setattr(reid_metric, 'split_results', spy)
+    metric.evaluate(len(samples))
+    assert devices == [torch.device('cpu')]
+
+
+def test_missing_keys_name_the_sample_s_image():
+    metric = ReIDMetric()
+    sample = dict(pred_feature=torch.ones(2), pid=1, img_path='cam1/7.jpg')
+    for missing in ('pid', 'is_query'):
+        with pytest.raises(KeyError, match='cam1/7.jpg'):
+            metric.process(None, [{
+                k: v
+                for k, v in dict(sample, is_query=True).items() if k != missing
+            }])
+    assert metric.results == []

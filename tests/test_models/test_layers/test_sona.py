@@ -232,3 +232,23 @@ def test_init_weights_draws_the_documented_weights():
         assert abs(std * fan_in**0.5 - 1) < 0.1, conv
     assert not bool(block.out_norm.weight.any())
     assert not bool(block.out_norm.bias.any())
+
+
+@pytest.mark.parametrize('reduction', [4, 2])
+def test_scale_path_keeps_float16_results_at_both_ends_of_the_range(reduction):
+    """Y = theta_c theta_c^T g / (c' N) in float16, with c' and N powers of
+    two (c' < N and c' = N, the two product orders): the scaled factors make
+    every intermediate as large as the result, so a result near the top of
+    the float16 range (40960) does not overflow and one at its bottom (the
+    smallest subnormal, 2^-24) is not flushed to zero, as the float64
+    formula says (the unscaled products are c' N = 8 or 16 times larger)."""
+    block = SONA(8, reduction=reduction, normalize='scale')
+    n, c = 4, block.inter_channels
+    for theta_value, g_value in ((32.0, 40.0), (2.0**-8, 2.0**-8)):
+        theta = torch.full((1, n, c), theta_value, dtype=torch.float16)
+        g = torch.full((1, n, c), g_value, dtype=torch.float16)
+        want = theta.double() @ theta.double().transpose(1, 2) @ g.double()
+        got = block._aggregate(theta, g)
+        assert got.dtype == torch.float16
+        torch.testing.assert_close(
+            got.double(), want / (c * n), rtol=1e-3, atol=0)
