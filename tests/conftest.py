@@ -38,7 +38,7 @@ DEMO_CONFIG = 'configs/sona/sona_r18_synthetic.py'
 
 
 def tiny_demo_cfg(work_dir: str, data_root: str, max_epochs: int = 1):
-    """The demo config shrunk to the tiny synthetic benchmark.
+    """The demo config with the tiny model, on the tiny synthetic benchmark.
 
     Args:
         work_dir (str): Run folder.
@@ -51,10 +51,9 @@ def tiny_demo_cfg(work_dir: str, data_root: str, max_epochs: int = 1):
     from mmengine.config import Config
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
     cfg = Config.fromfile(osp.join(root, DEMO_CONFIG))
+    from tool_helpers import TINY_MODEL
     cfg.work_dir = work_dir
-    cfg.model.head.num_classes = 12
-    cfg.model.head.global_dim = 32
-    cfg.model.head.local_dim = 64
+    cfg.merge_from_dict(dict(model=TINY_MODEL))
     for loader in (cfg.train_dataloader, cfg.val_dataloader):
         loader.num_workers = 0
         loader.persistent_workers = False

@@ -6,6 +6,7 @@ import sys
 import pytest
 import torch
 from mmengine.runner import Runner
+from tool_helpers import tiny_model_options  # noqa: I100
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -48,8 +49,7 @@ def test_checkpoint_reload_reproduces_metrics_exactly(trained_run):
         osp.join(REPO, 'tools', 'test.py'),
         osp.join(REPO, 'configs', 'sona',
                  'sona_r18_synthetic.py'), ckpt, '--work-dir',
-        str(root / 'test'), '--cfg-options', 'model.head.num_classes=12',
-        'model.head.global_dim=32', 'model.head.local_dim=64',
+        str(root / 'test'), '--cfg-options', *tiny_model_options(),
         f'test_dataloader.dataset.data_root={data_root}',
         'test_dataloader.dataset.size=tiny', 'test_dataloader.num_workers=0',
         'test_dataloader.persistent_workers=False'
