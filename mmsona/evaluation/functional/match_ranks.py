@@ -176,7 +176,9 @@ def _binned_ranks(dist: torch.Tensor,
     scale = torch.where(
         torch.isfinite(scale) & (scale > 0), scale, torch.zeros_like(scale))
     offset = -low * scale
-    finite = bool(torch.isfinite(low).all() & torch.isfinite(high).all())
+    # NaN comes only from inf * 0 (a zero scale: one distance level, or an
+    # infinite bound, with an infinite distance) or an infinite offset.
+    finite = bool((scale > 0).all() & torch.isfinite(offset).all())
 
     def to_bins(values: torch.Tensor) -> torch.Tensor:
         scaled = torch.addcmul(offset, values, scale)
