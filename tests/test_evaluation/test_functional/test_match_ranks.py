@@ -186,3 +186,27 @@ def test_preceding_negatives_at_the_key_limit(path):
     with pytest.raises(ValueError, match='chunk_size'):
         check_preceding(dist, np.array([1]), g_pids, g_cams, col_keys, m_dist,
                         m_key, np.array([1]), key_space + 1)
+
+
+def test_preceding_negatives_stay_on_the_rows_device(path, make_ids):
+    """With ``meta`` as the default device, a tensor made without the rows'
+    device (what would be a CPU tensor on a GPU run) fails to mix."""
+    rng = np.random.default_rng(2)
+    q_pids, g_pids, _, g_cams = make_ids(rng, 5, 30, num_ids=4)
+    m_dist, m_key, num_pos = sorted_matches(rng, 5, 3, 60)
+    args = [
+        torch.as_tensor(x)
+        for x in (rng.integers(0, 4, (5, 30)) * 1.0, q_pids, m_dist, m_key,
+                  num_pos, np.arange(0, 60, 2))
+    ]
+    gallery = GalleryIndex(torch.as_tensor(g_pids), torch.as_tensor(g_cams))
+    want = preceding_negatives(*args[:2], gallery, *args[2:], 60)
+    torch.set_default_device('meta')
+    try:
+        got = preceding_negatives(*args[:2], gallery, *args[2:], 60)
+        none = preceding_negatives(*args[:2], gallery, *args[2:4],
+                                   torch.zeros_like(args[4]), args[5], 60)
+    finally:
+        torch.set_default_device(None)
+    assert got.device.type == 'cpu' and torch.equal(got, want)
+    assert none.device.type == 'cpu' and not none.any()
