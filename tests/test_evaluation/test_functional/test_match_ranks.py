@@ -210,3 +210,18 @@ def test_preceding_negatives_stay_on_the_rows_device(path, make_ids):
         torch.set_default_device(None)
     assert got.device.type == 'cpu' and torch.equal(got, want)
     assert none.device.type == 'cpu' and not none.any()
+
+
+@pytest.mark.parametrize('dtype,rel', [(torch.float16, 1e-2),
+                                       (torch.float32, 1e-5),
+                                       (torch.float64, 1e-12)])
+def test_ranks_of_large_distances_with_a_small_spread(path, dtype, rel):
+    """Five tied levels a few float steps apart, far from 0."""
+    rng = np.random.default_rng(3)
+    g_pids, g_cams = rng.integers(1, 3, 60), rng.integers(0, 3, 60)
+    for base in (3e2, 4e4, 4.2e7):
+        if dtype == torch.float16 and base > 6e4:
+            continue
+        dist = base * (1 + rel * rng.integers(0, 5, (3, 60)) / 4)
+        dist = torch.tensor(dist, dtype=dtype).numpy()
+        check_ranks(dist, [1, 1, 2], g_pids, [0, 1, 0], g_cams)
