@@ -175,11 +175,15 @@ def _binned_ranks(dist: torch.Tensor,
     scale = NUM_BINS / (high - low)
     scale = torch.where(
         torch.isfinite(scale) & (scale > 0), scale, torch.zeros_like(scale))
-    offset = -low * scale
-    finite = bool(torch.isfinite(low).all() & torch.isfinite(high).all())
+    # NaN comes only from inf * 0 (a zero scale: one distance level, or an
+    # infinite bound, with an infinite distance) or inf - inf (an infinite
+    # low, whose scale is zero too).
+    finite = bool((scale > 0).all())
 
     def to_bins(values: torch.Tensor) -> torch.Tensor:
-        scaled = torch.addcmul(offset, values, scale)
+        # Subtract first: ``values * scale - low * scale`` cancels, by many
+        # bins, when the distances are large next to their spread.
+        scaled = (values - low).mul_(scale)
         if not finite:
             scaled.nan_to_num_(nan=0.0, posinf=top, neginf=0.0)
         return scaled.clamp_(0, top).int()

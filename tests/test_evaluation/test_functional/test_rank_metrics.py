@@ -4,10 +4,13 @@ import pytest
 import torch
 
 import mmsona.evaluation.functional.match_ranks as match_ranks
+import mmsona.evaluation.functional.rank_metrics as rank_metrics
 from mmsona.evaluation.functional import (compute_distance,
                                           evaluate_distance_rows,
                                           evaluate_features, evaluate_rank)
-from mmsona.evaluation.functional.rank_metrics import default_chunk_size
+from mmsona.evaluation.functional.inputs import as_ids
+from mmsona.evaluation.functional.rank_metrics import (RankAccumulator,
+                                                       default_chunk_size)
 
 # (DENSE_FRACTION, NUM_BINS): item-by-item search, histogram with real
 # resolution, histogram so coarse that most items need the exact search.
@@ -310,3 +313,73 @@ def test_integer_distances_and_a_negative_chunk_size(make_ids, brute_force,
     same_summary(evaluate_rank(torch.from_numpy(dist), *ids), ref)
     with pytest.raises(ValueError, match='chunk_size'):
         evaluate_rank(dist.astype(np.float64), *ids, chunk_size=-1)
+
+
+@pytest.mark.parametrize('dense_fraction', [2.0, 0.0])
+def test_every_tensor_stays_on_the_rows_device(dense_fraction, make_ids,
+                                               monkeypatch):
+    """With ``meta`` as the default device, a tensor made without the rows'
+    device (what would be a CPU tensor on a GPU run) fails to mix."""
+    rng = np.random.default_rng(15)
+    ids = [torch.from_numpy(x) for x in make_ids(rng, 9, 40)]
+    q = torch.from_numpy(rng.normal(size=(9, 4)))
+    g = torch.from_numpy(rng.normal(size=(40, 4)))
+    dist = compute_distance(q, g)
+    monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', dense_fraction)
+    options = dict(max_rank=5, chunk_size=4, protocol='cuhk03', seed=2)
+    want = evaluate_rank(dist, *ids, **options)
+    torch.set_default_device('meta')
+    try:
+        got = [
+            evaluate_rank(dist, *ids, **options),
+            evaluate_features(q, g, *ids, **options),
+            evaluate_distance_rows(lambda s, e: dist[s:e], *ids, **options)
+        ]
+    finally:
+        torch.set_default_device(None)
+    for out in got:
+        np.testing.assert_array_equal(out['cmc'], want['cmc'])
+        assert out['mAP'] == pytest.approx(want['mAP'], abs=1e-12)
+        assert out['mINP'] == pytest.approx(want['mINP'], abs=1e-12)
+
+
+def test_ids_are_moved_to_the_rows_device(monkeypatch, make_ids):
+    """Each of the four id arrays is put on the device of the rows."""
+    seen = []
+
+    def spy(ids, name, length, device):
+        seen.append((name, device))
+        return as_ids(ids, name, length, device)
+
+    monkeypatch.setattr(rank_metrics, 'as_ids', spy)
+    rng = np.random.default_rng(16)
+    ids = make_ids(rng, 3, 10)
+    dist = torch.from_numpy(rng.random((3, 10)))
+    evaluate_distance_rows(lambda s, e: dist[s:e], *ids)
+    evaluate_rank(dist, *ids)
+    cpu = torch.device('cpu')
+    names = ['q_pids', 'q_camids', 'g_pids', 'g_camids']
+    assert seen == [(name, cpu) for name in names] * 2
+
+
+def test_boolean_distances_rank_as_numbers(make_ids, brute_force,
+                                           same_summary):
+    rng = np.random.default_rng(17)
+    ids = make_ids(rng, 6, 30)
+    dist = rng.random((6, 30)) < 0.5
+    ref = brute_force(dist.astype(np.float64), *ids, 10)
+    same_summary(evaluate_rank(torch.from_numpy(dist), *ids, max_rank=10), ref)
+
+
+def test_rank_accumulator_defaults_and_exact_sums():
+    """The default AP is the mean one; hit counts are int64 (float32 would
+    stop counting at 2**24 queries), AP and INP sums float64."""
+    acc = RankAccumulator(3, torch.device('cpu'))
+    assert acc.ap_mode == 'mean'
+    assert acc.first_hits.dtype == torch.int64
+    assert acc.ap_sum.dtype == acc.inp_sum.dtype == torch.float64
+    acc.update(torch.tensor([[1, 3], [0, 9]]), torch.tensor([2, 1]))
+    assert acc.first_hits.tolist() == [1, 1, 0]
+    out = acc.summary(2)
+    assert out['mAP'] == pytest.approx(((1 / 2 + 2 / 4) / 2 + 1) / 2)
+    assert out['mINP'] == pytest.approx((2 / 4 + 1) / 2)

@@ -1,8 +1,10 @@
 """CUHK03 single-gallery-shot CMC against a per-query reference."""
 import numpy as np
 import pytest
+import torch
 
-from mmsona.evaluation.functional import (compute_distance, evaluate_features,
+from mmsona.evaluation.functional import (GalleryIndex, SingleShotCMC,
+                                          compute_distance, evaluate_features,
                                           evaluate_rank)
 
 
@@ -113,3 +115,21 @@ def test_small_cases_match_reference(brute_force, make_ids):
     assert out['num_valid_queries'] == 1
     ref = single_shot_reference(dist, q_pids, g_pids, q_cams, g_cams, 3, 10, 0)
     np.testing.assert_allclose(out['cmc'], ref, rtol=0, atol=1e-12)
+
+
+def test_defaults_are_ten_trials_with_seed_zero(make_ids):
+    """evaluate_rank's and SingleShotCMC's own defaults, on a case whose
+    trials differ."""
+    rng = np.random.default_rng(12)
+    ids = make_ids(rng, 12, 60, num_ids=4)
+    dist = rng.random((12, 60))
+    ref = single_shot_reference(dist, *ids, 20, 10, 0)
+    assert not np.allclose(ref, single_shot_reference(dist, *ids, 20, 11, 0))
+    assert not np.allclose(ref, single_shot_reference(dist, *ids, 20, 10, 1))
+    out = evaluate_rank(dist, *ids, max_rank=20, protocol='cuhk03')
+    np.testing.assert_allclose(out['cmc'], ref, rtol=0, atol=1e-12)
+    q_pids, g_pids, q_cams, g_cams = (torch.from_numpy(x) for x in ids)
+    cmc = SingleShotCMC(GalleryIndex(g_pids, g_cams), 12, 20)
+    cmc.update(torch.from_numpy(dist), q_pids, q_cams, 0)
+    np.testing.assert_allclose(
+        cmc.cmc(out['num_valid_queries']), ref, rtol=0, atol=1e-12)
