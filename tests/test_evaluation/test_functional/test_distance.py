@@ -65,3 +65,53 @@ def test_integer_gallery_and_a_query_of_another_dtype():
     got = dist_fn(torch.tensor([[0.0, 0.0]]))
     assert got.dtype == torch.float64
     assert torch.equal(got, torch.tensor([[3.0, 4.0]], dtype=torch.float64))
+
+
+def test_gallery_terms_of_each_metric():
+    """Cosine keeps unit gallery rows and no norms; Euclidean keeps the
+    squared norms (which the re-ranking reads)."""
+    g = torch.randn(6, 4, dtype=torch.float64)
+    cosine = PairwiseDistance(g, 'cosine')
+    assert cosine.gallery_sq is None
+    torch.testing.assert_close(
+        cosine.gallery.norm(dim=1), torch.ones(6, dtype=torch.float64))
+    euclidean = PairwiseDistance(g)
+    assert torch.equal(euclidean.gallery, g)
+    assert torch.equal(euclidean.gallery_sq, g.pow(2).sum(1))
+
+
+def test_distances_follow_the_features_not_the_default_device():
+    """Under a meta default device CPU features give the CPU distances."""
+    q, g = torch.randn(5, 3), torch.randn(4, 3)
+    for metric in ('euclidean', 'cosine'):
+        want = compute_distance(q, g, metric, chunk_size=2)
+        with torch.device('meta'):
+            got = compute_distance(q, g, metric, chunk_size=2)
+        assert got.device == q.device and torch.equal(got, want)
+
+
+class _RowsRead(torch.Tensor):
+    """A tensor that records the row slices taken of it."""
+
+    slices = []
+
+    @classmethod
+    def __torch_function__(cls, func, types, args=(), kwargs=None):
+        if func is torch.Tensor.__getitem__ and isinstance(args[1], slice):
+            cls.slices.append(args[1])
+        return super().__torch_function__(func, types, args, kwargs or {})
+
+
+@pytest.mark.parametrize('num,block,want', [
+    (8200, None, [(0, 8192), (8192, 8200)]),
+    (7, 3, [(0, 3), (3, 6), (6, 7)]),
+])
+def test_squared_norms_reads_full_blocks_of_rows_once(num, block, want):
+    """Blocks of ``block`` rows (8192 by default), each row read once."""
+    feats = torch.randn(num, 2).as_subclass(_RowsRead)
+    _RowsRead.slices.clear()
+    out = squared_norms(feats) if block is None else squared_norms(
+        feats, block)
+    assert [s.indices(num)[:2] for s in _RowsRead.slices] == want
+    plain = feats.as_subclass(torch.Tensor)
+    assert torch.equal(out.as_subclass(torch.Tensor), plain.pow(2).sum(1))

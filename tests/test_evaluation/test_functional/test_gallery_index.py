@@ -28,3 +28,20 @@ def test_empty_queries_and_a_gallery_of_junk():
         assert gidx.dtype == torch.long and valid.dtype == torch.bool
         assert gidx.shape == valid.shape and gidx.shape[1] == 0
     assert index.lookup(torch.tensor([2, 3]))[0].shape == (2, 2)
+
+
+def test_lookup_follows_the_queries_not_the_default_device():
+    """Look-ups make their tensors on the queries' device, whatever the
+    default device (meta here, a stand-in for another device)."""
+    index = GalleryIndex(
+        torch.tensor([3, 1, -1, 3, 1]), torch.tensor([0, 1, 0, 2, 0]))
+    no_groups = GalleryIndex(torch.tensor([-1, -1]), torch.tensor([0, 1]))
+    queries = torch.tensor([3, 2, 1, -1])
+    want = index.lookup(queries)
+    with torch.device('meta'):
+        got = index.lookup(queries)
+        empty = no_groups.lookup(queries)
+    for out, ref in zip(got, want):
+        assert out.device == queries.device and torch.equal(out, ref)
+    assert [t.device for t in empty] == [queries.device] * 2
+    assert empty[0].shape == (4, 0)

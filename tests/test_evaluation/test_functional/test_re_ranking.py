@@ -1,4 +1,6 @@
 """k-reciprocal re-ranking against the dense textbook algorithm."""
+import importlib
+
 import numpy as np
 import pytest
 import torch
@@ -134,3 +136,111 @@ def test_small_k_and_the_defaults_match_dense_textbook(k1, k2, lam):
             chunk_size=3)
         ref = _dense_reference(q, g, 'euclidean', k1, k2, lam)
     np.testing.assert_allclose(out.numpy(), ref, rtol=0, atol=1e-6)
+
+
+RE_RANKING = importlib.import_module('mmsona.evaluation.functional.re_ranking')
+
+
+def _greedy_splits(cost, budget):
+    """Pieces of consecutive rows, each as long as its cost allows."""
+    bounds, start = [0], 0
+    while start < len(cost):
+        end, total = start, 0
+        while end < len(cost) and total + cost[end] <= budget:
+            total, end = total + cost[end], end + 1
+        bounds.append(max(end, start + 1))
+        start = bounds[-1]
+    return bounds
+
+
+def test_budget_splits_against_a_greedy_scan():
+    """Each piece is the longest run within the budget, or one costly row."""
+    rng = np.random.default_rng(0)
+    for _ in range(60):
+        cost = rng.integers(0, 6, int(rng.integers(1, 12)))
+        budget = int(rng.integers(1, 9))
+        got = RE_RANKING._budget_splits(torch.from_numpy(cost), budget)
+        assert got == _greedy_splits(cost.tolist(), budget)
+    assert RE_RANKING._budget_splits(torch.zeros(0, dtype=torch.long), 3) \
+        == [0]
+
+
+@pytest.mark.parametrize('budget', [1, 50])
+def test_small_pair_budget_matches_dense_textbook(monkeypatch, budget):
+    """Every budgeted loop in pieces gives the textbook distances."""
+    monkeypatch.setattr(RE_RANKING, 'PAIR_BUDGET', budget)
+    rng = np.random.default_rng(budget)
+    q, g = rng.normal(size=(7, 3)), rng.normal(size=(23, 3))
+    # k2 > k1 + 1: more nearest items are found than N(p, k1) takes.
+    for k1, k2 in ((5, 3), (20, 6), (2, 5)):
+        out = re_ranking(
+            torch.from_numpy(q), torch.from_numpy(g), k1, k2, chunk_size=4)
+        ref = _dense_reference(q, g, 'euclidean', k1, k2, 0.3)
+        np.testing.assert_allclose(out.numpy(), ref, rtol=0, atol=1e-12)
+
+
+def test_ties_are_broken_by_index_like_the_dense_textbook():
+    """Integer features tie many distances; every list holds all N items.
+
+    With k1 = N - 1 no tie straddles the end of a list, so the half-size
+    and k2 lists are decided by (distance, index) alone.
+    """
+    rng = np.random.default_rng(5)
+    q = rng.integers(0, 3, (4, 2)).astype(np.float64)
+    g = rng.integers(0, 3, (26, 2)).astype(np.float64)
+    out = re_ranking(torch.from_numpy(q), torch.from_numpy(g), 29, 7, 0.3)
+    ref = _dense_reference(q, g, 'euclidean', 29, 7, 0.3)
+    np.testing.assert_allclose(out.numpy(), ref, rtol=0, atol=1e-12)
+
+
+def test_no_queries_or_no_gallery():
+    feats = torch.randn(6, 3, dtype=torch.float64)
+    out = re_ranking(feats[:0], feats, 3, 2)
+    assert out.shape == (0, 6) and out.dtype == torch.float64
+    assert re_ranking(feats, feats[:0], 3, 2).shape == (6, 0)
+
+
+class _RecordedDistance(RE_RANKING.PairwiseDistance):
+    """PairwiseDistance that keeps the query blocks it is called with."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.blocks = []
+        CALLED.append(self)
+
+    def __call__(self, query: torch.Tensor) -> torch.Tensor:
+        self.blocks.append(query.clone())
+        return super().__call__(query)
+
+
+CALLED = []
+
+
+def test_chunk_size_sets_the_blocks_of_both_distance_passes(monkeypatch):
+    """chunk_size rows per block, every row once, in the N x N pass and in
+    the query x gallery rows of re_ranking."""
+    monkeypatch.setattr(RE_RANKING, 'PairwiseDistance', _RecordedDistance)
+    CALLED.clear()
+    q, g = torch.randn(5, 3, dtype=torch.float64), torch.randn(12, 3)
+    re_ranking(q, g, 4, 2, chunk_size=3)
+    joint, gallery = CALLED
+    assert [len(b) for b in joint.blocks] == [3, 3, 3, 3, 3, 2]
+    assert torch.equal(torch.cat(joint.blocks), torch.cat([q, g.double()]))
+    assert [len(b) for b in gallery.blocks] == [3, 2]
+    assert torch.equal(torch.cat(gallery.blocks), q)
+
+
+def test_results_follow_the_features_not_the_default_device(monkeypatch):
+    """Every tensor is made on the features' device: under a meta default
+    device, CPU features still give the CPU result."""
+    monkeypatch.setattr(RE_RANKING, 'PAIR_BUDGET', 40)
+    rng = np.random.default_rng(1)
+    q = torch.from_numpy(rng.normal(size=(5, 3)))
+    g = torch.from_numpy(rng.normal(size=(17, 3)))
+    want = re_ranking(q, g, 6, 3, chunk_size=4)
+    want_rows = KReciprocalReRanker(q, g, 6, 3, chunk_size=4)(1, 4)
+    with torch.device('meta'):
+        got = re_ranking(q, g, 6, 3, chunk_size=4)
+        rows = KReciprocalReRanker(q, g, 6, 3, chunk_size=4)(1, 4)
+    assert got.device == q.device and torch.equal(got, want)
+    assert rows.device == q.device and torch.equal(rows, want_rows)

@@ -1,4 +1,6 @@
 """The full-sort reference evaluator on hand-computed cases."""
+import tracemalloc
+
 import numpy as np
 import pytest
 
@@ -46,3 +48,26 @@ def test_blocks_and_sort_kind_do_not_change_distinct_distances():
         other = reference_evaluate(dist, *ids, max_rank=10, **kwargs)
         np.testing.assert_array_equal(other['cmc'], full['cmc'])
         assert other['mAP'] == full['mAP'] and other['mINP'] == full['mINP']
+
+
+def _peak_bytes(*args, **kwargs) -> int:
+    """Peak traced memory (NumPy reports its buffers) of one evaluation."""
+    tracemalloc.start()
+    try:
+        reference_evaluate(*args, **kwargs)
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_block_rows_bounds_the_sort_and_the_default_sorts_all_rows():
+    """The (Q, G) argsort is made whole by default and in blocks of
+    block_rows rows otherwise (the result is the same, test above)."""
+    rng = np.random.default_rng(1)
+    num_q, num_g = 120, 400
+    dist = rng.random((num_q, num_g))
+    ids = (rng.integers(1, 5, num_q), rng.integers(-1, 5, num_g),
+           rng.integers(0, 3, num_q), rng.integers(0, 3, num_g))
+    whole = num_q * num_g * np.dtype(np.intp).itemsize
+    assert _peak_bytes(dist, *ids, max_rank=5) >= whole
+    assert _peak_bytes(dist, *ids, max_rank=5, block_rows=5) < whole / 3
