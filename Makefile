@@ -72,8 +72,12 @@ ablation-relational: $(STAMP)
 		--baseline $(ABLATION_DIR)/bfe_r18h-dilated_synthetic-relational.py \
 		--shape 128 64 --record $(RELATIONAL_RECORD)
 
+# The suite runs on TEST_JOBS processes (pytest-xdist), a test file to each
+# at a time, so that a file's shared set-up (module fixtures) is made once.
+TEST_JOBS ?= 2
+
 test: $(STAMP)
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_JOBS) --dist loadfile
 
 # The quick loop while editing: everything but the tests marked slow.
 test-fast: $(STAMP)

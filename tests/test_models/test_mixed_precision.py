@@ -175,9 +175,14 @@ def paper_size_batch(model: nn.Module) -> dict:
 NATIVE_CPU_HALF = torch.backends.cpu.get_cpu_capability().startswith('AVX512')
 
 
+# The softmax map is computed in float32 whatever the autocast dtype
+# (``SONA.attention_map``), so its case does not depend on the trunk's
+# widths and the demo model covers it; the scale path computes in half
+# precision, and its overflow depends on the widths: it runs on both.
 @pytest.mark.slow
-@pytest.mark.parametrize('normalize', ['softmax', 'scale'])
-@pytest.mark.parametrize('name', sorted(MODEL_CONFIGS))
+@pytest.mark.parametrize('name,normalize', [('demo', 'softmax'),
+                                            ('demo', 'scale'),
+                                            ('r50', 'scale')])
 def test_model_trains_in_half_precision_at_paper_size(name, normalize):
     if name == 'r50' and not NATIVE_CPU_HALF:
         pytest.skip('float16 / bfloat16 convolutions are emulated on this CPU '

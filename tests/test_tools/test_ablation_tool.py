@@ -9,7 +9,8 @@ import sys
 
 import numpy as np
 import pytest
-from tool_helpers import REPO, cpu_processes_env, load_tool  # noqa: I100
+from tool_helpers import (REPO, cpu_processes_env, load_tool,  # noqa: I100
+                          tiny_model_options)
 
 ablation = load_tool('analysis_tools', 'ablation.py')
 
@@ -19,8 +20,9 @@ FULL = osp.join(REPO, 'configs', 'ablation', 'sona_r18_synthetic-hard.py')
 
 
 def tiny_options(data_root: str) -> list:
-    """Shrink a grid config to one iteration on the tiny hard benchmark."""
-    options = [
+    """Shrink a grid config to the tiny model, one epoch of the tiny hard
+    benchmark."""
+    options = tiny_model_options() + [
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'train_dataloader.batch_size=8', 'val_dataloader.batch_size=64',
         'test_dataloader.batch_size=64', 'default_hooks.logger.interval=1',
