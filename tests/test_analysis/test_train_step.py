@@ -1,4 +1,6 @@
 """mmsona.analysis.train_step: per-step peak memory and paired ratios."""
+import mmap
+
 import pytest
 import torch
 
@@ -12,8 +14,11 @@ def test_peak_memory_sees_a_step_allocation():
     if not memory.available:
         pytest.skip('no per-step peak on this platform')
     memory.start()
-    block = torch.ones(64 * 2**20 // 4)  # 64 MB, touched
-    del block
+    # 64 MB of new pages, touched: an anonymous map, so that no memory the
+    # allocator kept from an earlier test is reused (that is not seen).
+    block = mmap.mmap(-1, 64 * 2**20)
+    block.write(b'\1' * len(block))
+    block.close()
     assert memory.stop() > 48
     memory.start()
     assert memory.stop() < 16

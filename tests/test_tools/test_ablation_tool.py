@@ -9,8 +9,8 @@ import sys
 
 import numpy as np
 import pytest
-from tool_helpers import (REPO, cpu_processes_env, load_tool,  # noqa: I100
-                          tiny_model_options)
+import tool_helpers  # noqa: I100
+from tool_helpers import REPO, cpu_processes_env, load_tool
 
 ablation = load_tool('analysis_tools', 'ablation.py')
 
@@ -22,7 +22,7 @@ FULL = osp.join(REPO, 'configs', 'ablation', 'sona_r18_synthetic-hard.py')
 def tiny_options(data_root: str) -> list:
     """Shrink a grid config to the tiny model, one epoch of the tiny hard
     benchmark."""
-    options = tiny_model_options() + [
+    options = tool_helpers.tiny_model_options() + [
         'train_cfg.max_epochs=1', 'train_cfg.val_interval=1',
         'train_dataloader.batch_size=8', 'val_dataloader.batch_size=64',
         'test_dataloader.batch_size=64', 'default_hooks.logger.interval=1',
@@ -127,22 +127,26 @@ def test_grid_writes_runs_summary_table_and_plot(grid):
 
 
 @pytest.mark.slow
-def test_finished_runs_are_skipped(grid):
+def test_finished_runs_are_skipped(grid, capsys):
     work_dir = grid['work_dir']
     log = osp.join(work_dir, 'bfe_r18_synthetic-hard', 'seed0', 'train.log')
     before = os.stat(log).st_mtime_ns
-    out = run_tool(BASELINE, FULL, '--seeds', '0', '1', '--work-dir', work_dir,
-                   '--no-measure', '--cfg-options', *grid['options'])
-    assert out.stdout.count('done before') == 4
+    ablation.main([
+        BASELINE, FULL, '--seeds', '0', '1', '--work-dir', work_dir,
+        '--no-measure', '--cfg-options', *grid['options']
+    ])
+    assert capsys.readouterr().out.count('done before') == 4
     assert os.stat(log).st_mtime_ns == before
 
 
 @pytest.mark.slow
-def test_same_seed_reproduces_the_metrics(grid, tmp_path):
-    out = run_tool(FULL, '--seeds', '1', '--work-dir', str(tmp_path),
-                   '--threads', '1', '--no-measure', '--cfg-options',
-                   *grid['options'])
-    assert 'seed 1' in out.stdout
+def test_same_seed_reproduces_the_metrics(grid, tmp_path, capsys):
+    ablation.main([
+        FULL, '--seeds', '1', '--work-dir',
+        str(tmp_path), '--threads', '1', '--no-measure', '--cfg-options',
+        *grid['options']
+    ])
+    assert 'seed 1' in capsys.readouterr().out
     again = read_csv(osp.join(tmp_path, 'runs.csv'))[0]
     first = [
         r for r in read_csv(osp.join(grid['work_dir'], 'runs.csv'))
@@ -222,7 +226,7 @@ RELATIONAL = osp.join(REPO, 'configs', 'ablation',
 
 
 @pytest.mark.slow
-def test_record_is_read_back_and_replaces_training(tmp_path):
+def test_record_is_read_back_and_replaces_training(tmp_path, capsys):
     """Runs found in --record are not trained; the tables use them."""
     record = str(tmp_path / 'record.csv')
     rows = [
@@ -243,20 +247,24 @@ def test_record_is_read_back_and_replaces_training(tmp_path):
     assert back[('sona_r18_synthetic-hard', 1)] == rows[3]
     assert ablation.read_record(str(tmp_path / 'none.csv')) == {}
     work_dir = str(tmp_path / 'grid')
-    run_tool(BASELINE, FULL, '--seeds', '0', '1', '--work-dir', work_dir,
-             '--no-measure', '--record', record, '--cfg-options',
-             *tiny_options(str(tmp_path / 'data')))
+    ablation.main([
+        BASELINE, FULL, '--seeds', '0', '1', '--work-dir', work_dir,
+        '--no-measure', '--record', record, '--cfg-options',
+        *tiny_options(str(tmp_path / 'data'))
+    ])
     assert not osp.exists(osp.join(work_dir, 'bfe_r18_synthetic-hard'))
     summary = read_csv(osp.join(work_dir, 'summary.csv'))
     assert float(summary[1]['reid/R1_mean']) == pytest.approx(15.0)
     assert float(summary[1]['reid/mAP_diff']) == 0.0
     # --table-only trains nothing and names the runs it leaves out.
-    out = run_tool(BASELINE, FULL, '--seeds', '0', '1', '2', '--work-dir',
-                   work_dir, '--no-measure', '--record', record,
-                   '--table-only', '--cfg-options',
-                   *tiny_options(str(tmp_path / 'data')))
+    capsys.readouterr()
+    ablation.main([
+        BASELINE, FULL, '--seeds', '0', '1', '2', '--work-dir', work_dir,
+        '--no-measure', '--record', record, '--table-only', '--cfg-options',
+        *tiny_options(str(tmp_path / 'data'))
+    ])
     assert '2 runs not finished, left out: bfe_r18_synthetic-hard seed 2' \
-        in out.stdout
+        in capsys.readouterr().out
     assert not osp.exists(osp.join(work_dir, 'bfe_r18_synthetic-hard'))
     assert int(read_csv(osp.join(work_dir, 'summary.csv'))[0]['seeds']) == 2
 
