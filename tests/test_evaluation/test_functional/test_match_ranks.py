@@ -203,13 +203,10 @@ def test_preceding_negatives_stay_on_the_rows_device(path, make_ids):
     ]
     gallery = GalleryIndex(torch.as_tensor(g_pids), torch.as_tensor(g_cams))
     want = preceding_negatives(*args[:2], gallery, *args[2:], 60)
-    torch.set_default_device('meta')
-    try:
+    with torch.device('meta'):
         got = preceding_negatives(*args[:2], gallery, *args[2:], 60)
         none = preceding_negatives(*args[:2], gallery, *args[2:4],
                                    torch.zeros_like(args[4]), args[5], 60)
-    finally:
-        torch.set_default_device(None)
     assert got.device.type == 'cpu' and torch.equal(got, want)
     # Without a match every entry is padding: only the tensor is checked.
     assert none.device.type == 'cpu' and none.dtype == torch.int64

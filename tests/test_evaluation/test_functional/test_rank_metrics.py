@@ -328,15 +328,12 @@ def test_every_tensor_stays_on_the_rows_device(dense_fraction, make_ids,
     monkeypatch.setattr(match_ranks, 'DENSE_FRACTION', dense_fraction)
     options = dict(max_rank=5, chunk_size=4, protocol='cuhk03', seed=2)
     want = evaluate_rank(dist, *ids, **options)
-    torch.set_default_device('meta')
-    try:
+    with torch.device('meta'):
         got = [
             evaluate_rank(dist, *ids, **options),
             evaluate_features(q, g, *ids, **options),
             evaluate_distance_rows(lambda s, e: dist[s:e], *ids, **options)
         ]
-    finally:
-        torch.set_default_device(None)
     for out in got:
         np.testing.assert_array_equal(out['cmc'], want['cmc'])
         assert out['mAP'] == pytest.approx(want['mAP'], abs=1e-12)
