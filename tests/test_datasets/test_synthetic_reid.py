@@ -116,13 +116,10 @@ def test_prepare_on_other_nodes_only_where_rank0s_files_are_missing(
 @pytest.mark.slow
 def test_two_nodes_without_a_shared_file_system_each_get_the_benchmark(
         tmp_path):
-    import socket
-
     import torch
+    from dist_helpers import free_port
     here = osp.dirname(osp.abspath(__file__))
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     import sys
     sys.path.insert(0, here)
     try:

@@ -3,13 +3,13 @@ import csv
 import json
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import tool_helpers  # noqa: I100
+from dist_helpers import free_port
 from tool_helpers import REPO, cpu_processes_env, load_tool
 
 ablation = load_tool('analysis_tools', 'ablation.py')
@@ -189,9 +189,7 @@ def test_bad_arguments_are_refused(tmp_path):
 
 @pytest.mark.slow
 def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
+    port = free_port()
     # CPU processes even where CUDA is visible (a simulated one-GPU
     # machine): the GPUs are hidden from the training processes.
     env = cpu_processes_env()

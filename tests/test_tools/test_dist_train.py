@@ -8,20 +8,14 @@ devices and the processes must take mmsona's CPU set-up.
 import os
 import os.path as osp
 import re
-import socket
 import subprocess
 import sys
 
 import pytest
-from tool_helpers import cpu_processes_env  # noqa: I100
+from dist_helpers import free_port  # noqa: I100
+from tool_helpers import cpu_processes_env
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
 
 
 @pytest.mark.slow

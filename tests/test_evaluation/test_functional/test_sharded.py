@@ -1,12 +1,12 @@
 """Sharded evaluation: parts merged exactly, in one process and over gloo."""
 import itertools
 import os.path as osp
-import socket
 import sys
 
 import numpy as np
 import pytest
 import torch
+from dist_helpers import free_port  # noqa: I100
 
 from mmsona.evaluation import (GalleryShard, ReIDMetric, evaluate_features,
                                evaluate_sharded)
@@ -577,12 +577,6 @@ def test_metric_drops_the_sampler_padding(sharded):
     assert metric.evaluate(len(samples)) == got
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize('world_size', [2, 3])
 def test_gloo_ranks_give_single_process_metrics(world_size, tmp_path):
@@ -615,7 +609,7 @@ def test_gloo_ranks_give_single_process_metrics(world_size, tmp_path):
         import _sharded_eval_dist_worker as worker
         torch.multiprocessing.spawn(
             worker.run,
-            args=(world_size, _free_port(), cases, shard_cases, str(tmp_path)),
+            args=(world_size, free_port(), cases, shard_cases, str(tmp_path)),
             nprocs=world_size,
             join=True)
     finally:

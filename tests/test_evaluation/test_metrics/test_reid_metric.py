@@ -1,12 +1,12 @@
 """ReIDMetric: registry, options, errors, feature dump, two-process run."""
 import os.path as osp
-import socket
 import sys
 import warnings
 
 import numpy as np
 import pytest
 import torch
+from dist_helpers import free_port  # noqa: I100
 from mmengine.structures import BaseDataElement
 
 from mmsona.evaluation import (ReIDMetric, compute_distance, evaluate_features,
@@ -236,12 +236,6 @@ def test_cuda_request_without_cuda_falls_back_to_cpu():
     assert_metrics(got, expected(evaluate_features(q, g, *ids)))
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        return sock.getsockname()[1]
-
-
 @pytest.mark.slow
 def test_two_processes_give_single_process_metrics(tmp_path):
     samples = make_samples(num_query=8, num_gallery=15, seed=3)
@@ -268,7 +262,7 @@ def test_two_processes_give_single_process_metrics(tmp_path):
         import _reid_metric_dist_worker as worker
         torch.multiprocessing.spawn(
             worker.run,
-            args=(2, _free_port(), cases, str(tmp_path)),
+            args=(2, free_port(), cases, str(tmp_path)),
             nprocs=2,
             join=True)
     finally:

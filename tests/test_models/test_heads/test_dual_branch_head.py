@@ -90,12 +90,11 @@ def test_without_cls_loss_no_parameter_waits_for_a_gradient(bnneck):
 @pytest.mark.slow
 def test_two_process_ddp_trains_without_cls_loss(tmp_path):
     import os.path as osp
-    import socket
     import sys
+
+    from dist_helpers import free_port
     here = osp.dirname(osp.abspath(__file__))
-    with socket.socket() as sock:
-        sock.bind(('127.0.0.1', 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     cases = dict(
         no_cls=dict(cls_loss=None),
         no_cls_bnneck=dict(cls_loss=None, bnneck=True))
