@@ -107,6 +107,23 @@ def untrusted(inputs: dict, folder, key: str = 'ckpt') -> tuple:
     return path, marker
 
 
+def trusted_warnings(caught: list) -> list:
+    """The messages of the ``TrustedCheckpointWarning`` among ``caught``.
+
+    Args:
+        caught (list[warnings.WarningMessage]): From
+            ``warnings.catch_warnings(record=True)``.
+
+    Returns:
+        list[str]: Their messages, in order.
+    """
+    from mmsona.utils import TrustedCheckpointWarning
+    return [
+        str(w.message) for w in caught
+        if issubclass(w.category, TrustedCheckpointWarning)
+    ]
+
+
 def run_tool(parts, args, cwd, **env_vars: str) -> subprocess.CompletedProcess:
     """Run a script of tools/ in a new interpreter that sees this tree.
 

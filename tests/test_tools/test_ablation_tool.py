@@ -1,10 +1,11 @@
 """tools/analysis_tools/ablation.py: grid runs, resuming, tables, plots."""
+import contextlib
 import csv
+import io
 import json
 import os
 import os.path as osp
-import subprocess
-import sys
+import re
 
 import numpy as np
 import pytest
@@ -14,7 +15,6 @@ from tool_helpers import REPO, cpu_processes_env, load_tool
 
 ablation = load_tool('analysis_tools', 'ablation.py')
 
-TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'ablation.py')
 BASELINE = osp.join(REPO, 'configs', 'ablation', 'bfe_r18_synthetic-hard.py')
 FULL = osp.join(REPO, 'configs', 'ablation', 'sona_r18_synthetic-hard.py')
 
@@ -36,16 +36,23 @@ def tiny_options(data_root: str) -> list:
     return options
 
 
-def run_tool(*args: str, **env_vars: str) -> subprocess.CompletedProcess:
-    env = dict(os.environ, OMP_NUM_THREADS='1', **env_vars)
-    out = subprocess.run([sys.executable, TOOL, *args],
-                         cwd=REPO,
-                         env=env,
-                         capture_output=True,
-                         text=True,
-                         timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    return out
+def run_tool(*args: str, **env_vars: str) -> str:
+    """Run the tool's ``main`` here, its trainings in new processes.
+
+    Args:
+        *args (str): The tool's arguments.
+        **env_vars (str): Environment of the run (and its trainings).
+
+    Returns:
+        str: What the tool printed.
+    """
+    out = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch:
+        for key, value in dict(OMP_NUM_THREADS='1', **env_vars).items():
+            patch.setenv(key, value)
+        with contextlib.redirect_stdout(out):
+            ablation.main(list(args))
+    return out.getvalue()
 
 
 def read_csv(path: str) -> list:
@@ -65,10 +72,7 @@ def grid(tmp_path_factory):
                    '32', '--latency-batch', '2', '--latency-repeats', '3',
                    '--cfg-options', *options)
     return dict(
-        work_dir=work_dir,
-        data_root=data_root,
-        options=options,
-        stdout=out.stdout)
+        work_dir=work_dir, data_root=data_root, options=options, stdout=out)
 
 
 @pytest.mark.slow
@@ -189,6 +193,8 @@ def test_bad_arguments_are_refused(tmp_path):
 
 @pytest.mark.slow
 def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
+    """Also the two-process run of ``tools/dist_train.sh`` itself: the tool
+    starts it as a user does (``bash tools/dist_train.sh CONFIG 2 ...``)."""
     port = free_port()
     # CPU processes even where CUDA is visible (a simulated one-GPU
     # machine): the GPUs are hidden from the training processes.
@@ -208,13 +214,19 @@ def test_gpus_runs_each_training_through_dist_train(grid, tmp_path):
         PORT=str(port),
         CUDA_VISIBLE_DEVICES=env['CUDA_VISIBLE_DEVICES'],
         PYTHONPATH=env['PYTHONPATH'])
-    with open(tmp_path / 'sona_r18_synthetic-hard' / 'seed0' /
-              'train.log') as f:
+    folder = tmp_path / 'sona_r18_synthetic-hard' / 'seed0'
+    with open(folder / 'train.log') as f:
         log = f.read()
     # Two processes (CPU, gloo here) trained and evaluated together.
+    assert 'Distributed training is not used' not in log
     assert 'Distributed launcher: pytorch' in log
     assert 'Distributed training: True' in log, log[-3000:]
     assert 'GPU number: 2' in log
+    # Validation ran on the gathered features of both ranks.
+    assert re.search(r'Epoch\(val\) \[1\]\[\d+/\d+\].*reid/R1', log), \
+        log[-3000:]
+    # Rank 0 alone wrote the checkpoint.
+    assert (folder / 'epoch_1.pth').is_file()
     run = read_csv(osp.join(tmp_path, 'runs.csv'))[0]
     assert 0 <= float(run['reid/R1']) <= 100
 

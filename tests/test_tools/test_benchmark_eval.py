@@ -1,8 +1,6 @@
 """The benchmark's full-argsort baseline and synthetic data are sound."""
 import importlib.util
 import os.path as osp
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -85,17 +83,13 @@ def test_market500k_scale_and_full_argsort_need(bench):
 
 
 @pytest.mark.slow
-def test_tiny_run_prints_every_method(tmp_path):
-    proc = subprocess.run([
-        sys.executable, SCRIPT, '--scales', 'tiny', '--dim', '16', '--threads',
-        '1', '--noise', '0.5', '--tmpdir',
+def test_tiny_run_prints_every_method(bench, tmp_path, capsys):
+    bench.main([
+        '--scales', 'tiny', '--dim', '16', '--threads', '1', '--noise', '0.5',
+        '--tmpdir',
         str(tmp_path)
-    ],
-                          capture_output=True,
-                          text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    out = proc.stdout
+    ])
+    out = capsys.readouterr().out
     for mode in ('distance', 'mmsona', 'full-argsort', 'mmsona-sharded'):
         assert f'| {mode} |' in out
     assert 'failed' not in out
@@ -104,16 +98,11 @@ def test_tiny_run_prints_every_method(tmp_path):
     assert 'metrics agree (|diff| <= 1e-4, same valid queries): yes' in out
 
 
-@pytest.mark.slow
 @pytest.mark.skipif(torch.cuda.is_available(), reason='checks the refusal')
-def test_cuda_device_without_cuda_is_refused():
-    proc = subprocess.run(
-        [sys.executable, SCRIPT, '--scales', 'tiny', '--device', 'cuda'],
-        capture_output=True,
-        text=True,
-        timeout=120)
-    assert proc.returncode != 0
-    assert '--device cuda: no CUDA device is available' in proc.stderr
+def test_cuda_device_without_cuda_is_refused(bench):
+    with pytest.raises(
+            SystemExit, match='--device cuda: no CUDA device is available'):
+        bench.main(['--scales', 'tiny', '--device', 'cuda'])
 
 
 def test_worker_on_the_cpu_reports_its_device(bench, small_tiny, tmp_path):
@@ -127,17 +116,13 @@ def test_worker_on_the_cpu_reports_its_device(bench, small_tiny, tmp_path):
 
 
 @pytest.mark.slow
-def test_skipped_measurements_are_left_out(tmp_path):
-    proc = subprocess.run([
-        sys.executable, SCRIPT, '--scales', 'tiny', '--dim', '16', '--threads',
-        '1', '--noise', '0.5', '--tmpdir',
+def test_skipped_measurements_are_left_out(bench, tmp_path, capsys):
+    bench.main([
+        '--scales', 'tiny', '--dim', '16', '--threads', '1', '--noise', '0.5',
+        '--tmpdir',
         str(tmp_path), '--skip', 'full-argsort', 'mmsona-sharded'
-    ],
-                          capture_output=True,
-                          text=True,
-                          timeout=300)
-    assert proc.returncode == 0, proc.stderr[-2000:]
-    out = proc.stdout
+    ])
+    out = capsys.readouterr().out
     assert '| distance |' in out and '| mmsona |' in out
     assert '| full-argsort |' not in out and 'sharded' not in out
     assert 'mmsona / distance matrix' in out

@@ -1,14 +1,12 @@
 """tools/analysis_tools/check_resume.py in a reduced form: the shipped
 dataloader settings (2 and 4 persistent workers) resume exactly."""
-import os
 import os.path as osp
-import subprocess
-import sys
 
 import pytest
-from tool_helpers import REPO, TINY_MODEL  # noqa: I100
+from tool_helpers import REPO, TINY_MODEL, load_tool  # noqa: I100
 
-TOOL = osp.join(REPO, 'tools', 'analysis_tools', 'check_resume.py')
+# The tool runs here; its three trainings run in new processes.
+check_resume = load_tool('analysis_tools', 'check_resume.py')
 
 # The demo config as shipped (2 persistent workers, its pipeline), with a
 # narrow model on the tiny benchmark.
@@ -69,7 +67,8 @@ def fake_data(tmp_path_factory, tiny_synthetic_root):
 ])
 def test_killed_run_with_data_workers_resumes_exactly(fake_data, name,
                                                       template, base, workers,
-                                                      during):
+                                                      during, monkeypatch,
+                                                      capsys):
     from mmengine.config import Config
     root, data_root = fake_data
     config = root / f'{name}.py'
@@ -80,19 +79,13 @@ def test_killed_run_with_data_workers_resumes_exactly(fake_data, name,
             model=TINY_MODELS[name]))
     loader = Config.fromfile(str(config)).train_dataloader
     assert loader.num_workers == workers and loader.persistent_workers
-    env = dict(os.environ, OMP_NUM_THREADS='1')
-    env['PYTHONPATH'] = os.pathsep.join([REPO, env.get('PYTHONPATH', '')])
-    out = subprocess.run([
-        sys.executable, TOOL,
+    monkeypatch.setenv('OMP_NUM_THREADS', '1')  # for the training processes
+    code = check_resume.main([
         str(config), '--work-dir',
         str(root / f'work_{name}'), '--epochs', '3', '--kill-epoch', '2',
         '--kill-during', during
-    ],
-                         capture_output=True,
-                         text=True,
-                         cwd=str(root),
-                         env=env,
-                         timeout=600)
-    assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
-    assert 'max abs weight difference: 0\n' in out.stdout
-    assert 'exact resume: yes' in out.stdout
+    ])
+    out = capsys.readouterr()
+    assert code == 0, out.out[-2000:] + out.err[-3000:]
+    assert 'max abs weight difference: 0\n' in out.out
+    assert 'exact resume: yes' in out.out

@@ -1,67 +1,19 @@
-"""tools/dist_train.sh starts two CPU processes that train and evaluate.
+"""The launchers tools/dist_train.sh and tools/dist_test.sh refuse what
+cannot start.
 
-The processes run on a simulated one-GPU machine (``ONE_GPU_MACHINE``):
-with CUDA visible, MMEngine would give each process a GPU of its own
-(``torch.cuda.set_device(1)`` fails with one GPU), so the test hides the
-devices and the processes must take mmsona's CPU set-up.
+A two-process CPU training through ``tools/dist_train.sh`` runs in
+tests/test_tools/test_ablation_tool.py
+(``test_gpus_runs_each_training_through_dist_train``, the way the ablation
+tool starts each run), on a simulated one-GPU machine.
 """
 import os
 import os.path as osp
-import re
 import subprocess
 import sys
 
-import pytest
-from dist_helpers import free_port  # noqa: I100
-from tool_helpers import cpu_processes_env
+from dist_helpers import free_port
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-
-@pytest.mark.slow
-def test_two_process_cpu_training(tmp_path, tiny_synthetic_root):
-    work_dir = tmp_path / 'work'
-    data_root = tiny_synthetic_root
-    options = [
-        f'work_dir={work_dir}',
-        'model.head.num_classes=12',
-        'model.head.global_dim=32',
-        'model.head.local_dim=64',
-        'train_dataloader.batch_size=8',
-        'train_cfg.max_epochs=1',
-        'train_cfg.val_interval=1',
-        'default_hooks.logger.interval=1',
-        'param_scheduler=[]',
-    ]
-    for loader in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
-        options += [
-            f'{loader}.num_workers=0', f'{loader}.persistent_workers=False',
-            f'{loader}.dataset.data_root={data_root}',
-            f'{loader}.dataset.size=tiny'
-        ]
-    env = cpu_processes_env(
-        dict(os.environ, PYTHON=sys.executable, PORT=str(free_port())))
-    out = subprocess.run(
-        [
-            'bash',
-            osp.join(REPO, 'tools', 'dist_train.sh'),
-            osp.join(REPO, 'configs', 'sona', 'sona_r18_synthetic.py'), '2',
-            '--cfg-options'
-        ] + options,
-        capture_output=True,
-        text=True,
-        cwd=REPO,
-        env=env,
-        timeout=600)
-    log = out.stdout + out.stderr
-    assert out.returncode == 0, log[-4000:]
-    assert 'Distributed training is not used' not in log
-    assert 'Distributed launcher: pytorch' in log, log[-2000:]
-    # Validation ran on the gathered features of both ranks.
-    assert re.search(r'Epoch\(val\) \[1\]\[\d+/\d+\].*reid/R1', log), \
-        log[-3000:]
-    # Rank 0 alone wrote the checkpoint.
-    assert (work_dir / 'epoch_1.pth').is_file()
 
 
 def run_launcher(args, env, timeout=60):

@@ -4,11 +4,13 @@ import hashlib
 import os.path as osp
 import re
 import shutil
+import warnings
 
 import numpy as np
 import pytest
 import torch
-from untrusted_helpers import run_tool  # noqa: I100
+from tool_helpers import load_tool  # noqa: I100
+from untrusted_helpers import run_tool, trusted_warnings
 
 from mmsona.utils import non_plain_entries, restore_message_hub
 
@@ -46,17 +48,17 @@ def _metrics(stdout: str) -> list:
 
 
 @pytest.mark.slow
-def test_published_file_loads_plainly_and_tests_identically(trained):
+def test_published_file_loads_plainly_and_tests_identically(trained, capsys):
     root = trained['root']
     original = osp.join(trained['work_dir'], 'epoch_1.pth')
-    out = run_tool(('misc', 'publish_model.py'),
-                   [original, str(root / 'sona_tiny.pth')], root)
-    assert out.returncode == 0, out.stderr[-3000:]
+    assert load_tool('misc', 'publish_model.py').main(
+        [original, str(root / 'sona_tiny.pth')]) == 0
+    stdout = capsys.readouterr().out
     published, = glob.glob(str(root / 'sona_tiny-*.pth'))
     digest = hashlib.sha256(open(published, 'rb').read()).hexdigest()
     assert re.fullmatch(r'sona_tiny-[0-9a-f]{8}\.pth', osp.basename(published))
     assert published.endswith(f'-{digest[:8]}.pth')
-    assert published in out.stdout and 'optimizer' in out.stdout
+    assert published in stdout and 'optimizer' in stdout
 
     content = torch.load(published, weights_only=True)  # no allowlist
     assert set(content) == {'state_dict', 'meta'}
@@ -67,15 +69,17 @@ def test_published_file_loads_plainly_and_tests_identically(trained):
     assert not non_plain_entries(content)
 
     results = {}
+    test_tool = load_tool('test.py')
     for name, ckpt in (('original', original), ('published', published)):
         dump = str(root / f'{name}_feats.pth')
-        test = run_tool(('test.py', ), [
-            trained['config'], ckpt, '--work-dir',
-            str(root / f'test_{name}'), '--out', dump
-        ], root)
-        assert test.returncode == 0, test.stderr[-3000:]
-        assert 'TrustedCheckpointWarning' not in test.stderr
-        results[name] = (_metrics(test.stdout),
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter('always')
+            test_tool.main([
+                trained['config'], ckpt, '--work-dir',
+                str(root / f'test_{name}'), '--out', dump
+            ])
+        assert not trusted_warnings(caught)
+        results[name] = (_metrics(capsys.readouterr().out),
                          torch.load(dump, weights_only=True))
     assert results['original'][0] and \
         results['original'][0] == results['published'][0]
@@ -110,7 +114,6 @@ def test_resume_auto_trusts_an_older_checkpoint_of_its_own_run(
 
 
 def test_publish_help_documents_every_option(capsys):
-    from tool_helpers import load_tool
     tool = load_tool('misc', 'publish_model.py')
     with pytest.raises(SystemExit):
         tool.parse_args(['--help'])

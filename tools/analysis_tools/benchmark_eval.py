@@ -85,7 +85,7 @@ OPTIONAL_MODES = ('full-argsort', 'mmsona-sharded')
 FULL_ARGSORT_BYTES_PER_PAIR = 4 + 8 + 4 + 1
 
 
-def parse_args():
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Benchmark re-ID evaluators on synthetic features.')
     parser.add_argument(
@@ -144,7 +144,7 @@ def parse_args():
     parser.add_argument('--data', help=argparse.SUPPRESS)
     parser.add_argument('--rank', type=int, default=0, help=argparse.SUPPRESS)
     parser.add_argument('--port', type=int, default=0, help=argparse.SUPPRESS)
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
 # ----------------------------------------------------------------- data --
@@ -550,8 +550,9 @@ def report_sharded(sharded: dict, ours: dict) -> None:
                ', '.join(f'{k} {v:.1e}' for k, v in diffs.items()) + ')'))
 
 
-def main():
-    args = parse_args()
+def main(argv=None) -> None:
+    """Benchmark from the command line (or run one measurement worker)."""
+    args = parse_args(argv)
     if args.worker == 'mmsona-sharded':
         print(
             json.dumps(

@@ -18,7 +18,7 @@ from mmsona.analysis import count_complexity, load_benchmark_config
 from mmsona.apis import get_model
 
 
-def parse_args() -> argparse.Namespace:
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='FLOPs and parameters of a model config')
     parser.add_argument('config', help='config file')
@@ -39,11 +39,12 @@ def parse_args() -> argparse.Namespace:
         action=DictAction,
         help='override config settings, e.g. '
         'model.backbone.sona_cfg.reduction=2')
-    return parser.parse_args()
+    return parser.parse_args(argv)
 
 
-def main() -> None:
-    args = parse_args()
+def main(argv=None) -> None:
+    """Count from the command line."""
+    args = parse_args(argv)
     model = get_model(load_benchmark_config(args.config, args.cfg_options))
     result = count_complexity(model, args.shape)
     analyzer = result['analyzer']
