@@ -27,6 +27,19 @@ def _one_thread():
     torch.set_num_threads(threads)
 
 
+@pytest.fixture(autouse=True)
+def _deterministic_algorithms_restored():
+    """Undo ``torch.use_deterministic_algorithms`` after a test.
+
+    A Runner built in the test process with ``randomness.deterministic``
+    sets it for the whole process.
+    """
+    enabled = torch.are_deterministic_algorithms_enabled()
+    warn_only = torch.is_deterministic_algorithms_warn_only_enabled()
+    yield
+    torch.use_deterministic_algorithms(enabled, warn_only=warn_only)
+
+
 @pytest.fixture(autouse=True, scope='session')
 def _mmsona_scope():
     """Register every mmsona module and make ``mmsona`` the default scope."""

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import torch
 from tool_helpers import load_tool  # noqa: I100
-from untrusted_helpers import run_tool, trusted_warnings
+from untrusted_helpers import trusted_warnings
 
 from mmsona.utils import non_plain_entries, restore_message_hub
 
@@ -103,13 +103,15 @@ def test_resume_auto_trusts_an_older_checkpoint_of_its_own_run(
     torch.save(ckpt, ckpt_path)
     assert torch.serialization.get_unsafe_globals_in_checkpoint(ckpt_path)
     (work_dir / 'last_checkpoint').write_text(ckpt_path)
-    out = run_tool(('train.py', ), [
-        trained['config'], '--work-dir',
-        str(work_dir), '--resume', '--cfg-options', 'train_cfg.max_epochs=2'
-    ], tmp_path)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert 'TrustedCheckpointWarning' in out.stderr
-    assert repr(ckpt_path) in out.stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        load_tool('train.py').main([
+            trained['config'], '--work-dir',
+            str(work_dir), '--resume', '--cfg-options',
+            'train_cfg.max_epochs=2'
+        ])
+    messages = trusted_warnings(caught)
+    assert messages and repr(ckpt_path) in messages[0]
     assert (work_dir / 'epoch_2.pth').is_file()
 
 
@@ -133,10 +135,9 @@ def test_resume_never_runs_config_text_from_a_checkpoint(trained, tmp_path):
 
     evil = str(tmp_path / 'evil.pth')
     torch.save(ckpt, evil)  # plain data: it loads with weights_only=True
-    out = run_tool(('train.py', ), [
-        trained['config'], '--work-dir',
-        str(tmp_path / 'w'), '--resume', evil
-    ], tmp_path)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert "Ignoring meta['config']" in out.stderr
+    with pytest.warns(UserWarning, match=r"Ignoring meta\['config'\]"):
+        load_tool('train.py').main([
+            trained['config'], '--work-dir',
+            str(tmp_path / 'w'), '--resume', evil
+        ])
     assert not marker.exists()

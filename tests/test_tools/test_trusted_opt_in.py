@@ -2,9 +2,8 @@
 
 The files carry a payload that runs ``touch MARKER`` when unpickled: with
 the opt-in it runs (the marker appears), which is what the opt-in means.
-Training runs in a fresh interpreter, as from the command line; the other
-tools run in this process (each refusal, in a fresh interpreter, is in
-tests/test_tools/test_untrusted_files.py).
+The tools run in this process; each refusal, in a fresh interpreter as from
+the command line, is in tests/test_tools/test_untrusted_files.py.
 """
 import glob
 import os
@@ -15,8 +14,7 @@ import numpy as np
 import pytest
 import torch
 from tool_helpers import load_tool  # noqa: I100
-from untrusted_helpers import (make_tool_inputs, run_tool, trusted_warnings,
-                               untrusted)
+from untrusted_helpers import make_tool_inputs, trusted_warnings, untrusted
 
 from mmsona.utils import TRUST_ENV, TrustedCheckpointWarning
 
@@ -47,14 +45,15 @@ def test_test_tool_with_opt_in_evaluates_and_warns_once(
 @pytest.mark.slow
 def test_train_tool_with_opt_in_loads_and_trains(files, tmp_path):
     path, marker = untrusted(files, tmp_path)
-    out = run_tool(('train.py', ), [
-        files['train_config'], '--work-dir',
-        str(tmp_path / 'w'), '--cfg-options', f'load_from={path}',
-        '--trust-checkpoint'
-    ], tmp_path)
-    assert out.returncode == 0, out.stderr[-3000:]
-    assert 'TrustedCheckpointWarning' in out.stderr
-    assert repr(path) in out.stderr
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter('always')
+        load_tool('train.py').main([
+            files['train_config'], '--work-dir',
+            str(tmp_path / 'w'), '--cfg-options', f'load_from={path}',
+            '--trust-checkpoint'
+        ])
+    messages = trusted_warnings(caught)
+    assert messages and repr(path) in messages[0]
     assert osp.exists(marker)
     assert osp.isfile(tmp_path / 'w' / 'epoch_1.pth')
 
