@@ -1,4 +1,4 @@
-"""A rank of the two-node SyntheticReID test (spawned, gloo on CPU).
+"""A rank of the two-node SyntheticReID test (forked, gloo on CPU).
 
 Each process plays the only process of its own node: ``torchrun``'s
 environment says two nodes of one process each, and every rank works in a

@@ -116,21 +116,12 @@ def test_prepare_on_other_nodes_only_where_rank0s_files_are_missing(
 @pytest.mark.slow
 def test_two_nodes_without_a_shared_file_system_each_get_the_benchmark(
         tmp_path):
-    import torch
-    from dist_helpers import free_port
+    from dist_helpers import free_port, run_ranks
     here = osp.dirname(osp.abspath(__file__))
     port = free_port()
-    import sys
-    sys.path.insert(0, here)
-    try:
-        import _multi_node_worker as worker
-        torch.multiprocessing.spawn(
-            worker.run,
-            args=(2, port, str(tmp_path), False),
-            nprocs=2,
-            join=True)
-    finally:
-        sys.path.remove(here)
+    run_ranks(
+        osp.join(here, '_multi_node_worker.py'),
+        (2, port, str(tmp_path), False), 2)
     for rank in range(2):
         assert (tmp_path / f'node{rank}' / 'train_size.txt').read_text() \
             == '79'

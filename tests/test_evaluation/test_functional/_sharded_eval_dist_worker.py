@@ -1,4 +1,4 @@
-"""A rank of the sharded-evaluation tests (spawned, gloo on CPU)."""
+"""A rank of the sharded-evaluation tests (forked, gloo on CPU)."""
 import datetime
 import os.path as osp
 

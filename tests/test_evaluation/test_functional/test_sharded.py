@@ -1,12 +1,11 @@
 """Sharded evaluation: parts merged exactly, in one process and over gloo."""
 import itertools
 import os.path as osp
-import sys
 
 import numpy as np
 import pytest
 import torch
-from dist_helpers import free_port  # noqa: I100
+from dist_helpers import free_port, run_ranks  # noqa: I100
 
 from mmsona.evaluation import (GalleryShard, ReIDMetric, evaluate_features,
                                evaluate_sharded)
@@ -604,16 +603,12 @@ def test_gloo_ranks_give_single_process_metrics(world_size, tmp_path):
     shard_cases = dict(uneven=(q, q_pids, q_cams, shards, 150))
     want = evaluate_features(q, g, *ids, chunk_size=5)
 
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    try:
-        import _sharded_eval_dist_worker as worker
-        torch.multiprocessing.spawn(
-            worker.run,
-            args=(world_size, free_port(), cases, shard_cases, str(tmp_path)),
-            nprocs=world_size,
-            join=True)
-    finally:
-        sys.path.remove(osp.dirname(osp.abspath(__file__)))
+    run_ranks(
+        osp.join(
+            osp.dirname(osp.abspath(__file__)),
+            '_sharded_eval_dist_worker.py'),
+        (world_size, free_port(), cases, shard_cases, str(tmp_path)),
+        world_size)
     for rank in range(world_size):
         got = torch.load(tmp_path / f'rank{rank}.pth', weights_only=False)
         for name in cases:

@@ -1,4 +1,4 @@
-"""A rank of the two-process ReIDMetric test (spawned, gloo on CPU)."""
+"""A rank of the two-process ReIDMetric test (forked, gloo on CPU)."""
 import datetime
 import os
 import os.path as osp

@@ -1,12 +1,11 @@
 """ReIDMetric: registry, options, errors, feature dump, two-process run."""
 import os.path as osp
-import sys
 import warnings
 
 import numpy as np
 import pytest
 import torch
-from dist_helpers import free_port  # noqa: I100
+from dist_helpers import free_port, run_ranks  # noqa: I100
 from mmengine.structures import BaseDataElement
 
 from mmsona.evaluation import (ReIDMetric, compute_distance, evaluate_features,
@@ -256,17 +255,10 @@ def test_two_processes_give_single_process_metrics(tmp_path):
         name: run_metric(ReIDMetric(**kwargs), part)
         for name, (kwargs, part) in cases.items()
     }
-    # Spawned ranks inherit sys.path, so they can import the worker too.
-    sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
-    try:
-        import _reid_metric_dist_worker as worker
-        torch.multiprocessing.spawn(
-            worker.run,
-            args=(2, free_port(), cases, str(tmp_path)),
-            nprocs=2,
-            join=True)
-    finally:
-        sys.path.remove(osp.dirname(osp.abspath(__file__)))
+    run_ranks(
+        osp.join(
+            osp.dirname(osp.abspath(__file__)), '_reid_metric_dist_worker.py'),
+        (2, free_port(), cases, str(tmp_path)), 2)
     for rank in range(2):
         got = torch.load(tmp_path / f'rank{rank}.pth')
         assert got == single

@@ -1,4 +1,4 @@
-"""A rank of the two-process DDP training test (spawned, gloo on CPU)."""
+"""A rank of the two-process DDP training test (forked, gloo on CPU)."""
 import datetime
 import os.path as osp
 

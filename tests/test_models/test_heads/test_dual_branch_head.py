@@ -90,24 +90,16 @@ def test_without_cls_loss_no_parameter_waits_for_a_gradient(bnneck):
 @pytest.mark.slow
 def test_two_process_ddp_trains_without_cls_loss(tmp_path):
     import os.path as osp
-    import sys
 
-    from dist_helpers import free_port
+    from dist_helpers import free_port, run_ranks
     here = osp.dirname(osp.abspath(__file__))
     port = free_port()
     cases = dict(
         no_cls=dict(cls_loss=None),
         no_cls_bnneck=dict(cls_loss=None, bnneck=True))
-    sys.path.insert(0, here)
-    try:
-        import _ddp_worker as worker
-        torch.multiprocessing.spawn(
-            worker.run,
-            args=(2, port, cases, 3, str(tmp_path)),
-            nprocs=2,
-            join=True)
-    finally:
-        sys.path.remove(here)
+    run_ranks(
+        osp.join(here, '_ddp_worker.py'), (2, port, cases, 3, str(tmp_path)),
+        2)
     ranks = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
     for name in cases:
         for result in ranks:
